@@ -1,0 +1,48 @@
+# Thin wrapper over Meson. `make test` and `make run` do their own setup
+# (Debian packages via scripts/install-deps, then meson setup) from a clean checkout.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+MESON_OPTS ?=
+TEST_OPTS  ?=
+
+.PHONY: all deps configure build test run asan-test bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) $(MESON_OPTS)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	meson compile -C $(BUILD)
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs $(TEST_OPTS)
+
+# The mock provider serving a virtual node: against $$KUBECONFIG when set,
+# otherwise against an embedded FakeApiServer.
+run: build
+	scripts/run-mock $(BUILD)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the same tests.
+asan-test: deps
+	@[ -f $(ASAN_BUILD)/build.ninja ] || meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug -Dbenchmarks=disabled $(MESON_OPTS)
+	meson compile -C $(ASAN_BUILD)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  meson test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 3 $(TEST_OPTS)
+
+bench: build
+	bench/run $(BUILD)
+
+fuzz:
+	scripts/install-deps --fuzz
+	@[ -f build-fuzz/build.ninja ] || CXX=clang++ meson setup build-fuzz -Dfuzzers=true -Dtests=false -Dbenchmarks=disabled -Db_lundef=false
+	meson compile -C build-fuzz
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,1 @@
+// Keeps static libraries non-empty while an area has no sources yet.
