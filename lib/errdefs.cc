@@ -15,6 +15,7 @@ namespace metav1 = ::k8s::io::apimachinery::pkg::apis::meta::v1;
 constexpr char kReasonPayload[] = "type.vkubelet.io/kubernetes.reason";
 constexpr char kStatusPayload[] = "type.vkubelet.io/kubernetes.status";
 constexpr char kRetryAfterPayload[] = "type.vkubelet.io/retry-after-ms";
+constexpr char kExitCodePayload[] = "type.vkubelet.io/exit-code";
 
 absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
@@ -116,6 +117,20 @@ absl::Status TooManyRequests(std::string_view m, absl::Duration retry_after) {
 absl::Status Unavailable(std::string_view m) { return Make(absl::StatusCode::kUnavailable, m, ""); }
 absl::Status Internal(std::string_view m) { return Make(absl::StatusCode::kInternal, m, ""); }
 absl::Status Unimplemented(std::string_view m) { return Make(absl::StatusCode::kUnimplemented, m, ""); }
+
+absl::Status ExitCode(int exit_code) {
+  absl::Status s(absl::StatusCode::kUnknown, absl::StrCat("command terminated with non-zero exit code: exit status ",
+                                                          exit_code));
+  s.SetPayload(kExitCodePayload, absl::Cord(absl::StrCat(exit_code)));
+  return s;
+}
+
+std::optional<int> GetExitCode(const absl::Status& s) {
+  auto p = s.GetPayload(kExitCodePayload);
+  int code = 0;
+  if (!p || !absl::SimpleAtoi(std::string(*p), &code)) return std::nullopt;
+  return code;
+}
 
 bool IsNotFound(const absl::Status& s) { return s.code() == absl::StatusCode::kNotFound; }
 bool IsInvalidInput(const absl::Status& s) { return s.code() == absl::StatusCode::kInvalidArgument; }

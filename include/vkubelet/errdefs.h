@@ -57,6 +57,11 @@ absl::Status Unavailable(std::string_view message);
 absl::Status Internal(std::string_view message);
 absl::Status Unimplemented(std::string_view message);
 
+// A command run in a container (exec) ended with a non-zero exit code. Code
+// UNKNOWN with the exit code kept as a payload; read it with GetExitCode.
+absl::Status ExitCode(int exit_code);
+std::optional<int> GetExitCode(const absl::Status& s);
+
 // --- Predicates -----------------------------------------------------------------
 bool IsNotFound(const absl::Status& s);
 bool IsInvalidInput(const absl::Status& s);  // BadRequest or Invalid

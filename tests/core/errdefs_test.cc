@@ -101,3 +101,15 @@ TEST_CASE("ToKubernetesStatus of a plain status") {
 
 }  // namespace
 }  // namespace vkubelet
+
+namespace vkubelet {
+namespace {
+TEST_CASE("exit codes survive annotation") {
+  absl::Status s = errdefs::Annotate(errdefs::ExitCode(3), "exec");
+  REQUIRE(errdefs::GetExitCode(s).has_value());
+  CHECK(*errdefs::GetExitCode(s) == 3);
+  CHECK_FALSE(errdefs::GetExitCode(errdefs::Internal("x")).has_value());
+  CHECK_FALSE(errdefs::GetExitCode(absl::OkStatus()).has_value());
+}
+}  // namespace
+}  // namespace vkubelet
