@@ -16,6 +16,31 @@
 // type is covered. Nothing here throws; errors are InvalidArgument with a
 // message that names what was wrong (and the JSON path where there is one).
 //
+// Which fields the JSON encoder writes (proto2 does not carry Go's
+// omitempty/pointer distinctions, so the rule is presence, not value):
+//
+//  * a singular field is written iff it is set (has_x()), whatever its value:
+//    `"optional": false`, `"replicas": 0`, `"name": ""` and an empty message
+//    `"status": {}` all survive JSON -> proto -> JSON;
+//  * a repeated or map field is written iff it is non-empty, except the
+//    `items` of a list kind (a message named "...List"), which the API server
+//    always writes, as `[]` when empty;
+//  * a meta/v1 Time or MicroTime that is set but empty (zero) is written as
+//    `null`, and `null` decodes to such an empty message. That is how the
+//    server's `"creationTimestamp": null` round-trips, and matches protobuf,
+//    where Go writes a zero Time as an empty message. Code that tests "is this
+//    time set" must look at seconds(), not only at has_x();
+//  * any other `null` decodes to "unset".
+//
+// Consequence: JSON produced by the API server round-trips exactly (same
+// keys, same values; EncodeJson even writes them in the server's order).
+// A message decoded from the server's *protobuf* also carries the zero values
+// of Go's non-pointer fields (Go's protobuf encoder writes them all), so its
+// JSON shows e.g. `"stdin": false` or `"workingDir": ""` where the server's
+// JSON omits them. Both mean the same to every decoder; nothing is dropped,
+// since a present zero can be meaningful (`automountServiceAccountToken:
+// false`) and the schema cannot tell which ones are.
+//
 // Unknown fields: protobuf decoding keeps fields unknown to the schema (proto2
 // unknown-field set), so an object read from a newer server survives a
 // read-modify-write in protobuf. JSON decoding cannot keep them (a JSON field
@@ -34,6 +59,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
 
@@ -48,6 +74,29 @@ inline constexpr std::string_view kStrategicMergePatchMediaType = "application/s
 inline constexpr std::string_view kApplyPatchYamlMediaType = "application/apply-patch+yaml";
 
 enum class ContentType { kProtobuf, kJson };
+
+// ---------------------------------------------------------------------------
+// Scalar formats of the Kubernetes JSON mapping (also useful on their own).
+
+// meta/v1 Time: RFC 3339 in UTC with second precision, "2024-05-01T12:00:00Z".
+std::string FormatTime(absl::Time t);
+// meta/v1 MicroTime: always 6 fraction digits, "2024-05-01T12:00:00.123456Z".
+std::string FormatMicroTime(absl::Time t);
+// Parses RFC 3339 ("2024-05-01T12:00:00Z", "...T12:00:00.5+02:00"); any
+// number of fraction digits, Z or a numeric offset. Errors: anything else,
+// including out-of-range fields ("2024-02-30T...").
+absl::StatusOr<absl::Time> ParseTime(std::string_view text);
+// Go's time.Duration.String(): "1h2m3.5s", "1m30s", "300ms", "1.5µs", "0s".
+std::string FormatGoDuration(absl::Duration d);
+// Go's time.ParseDuration: optional sign, then one or more <decimal><unit>
+// with units ns, us, µs, μs, ms, s, m, h; "0" alone is allowed. Errors: any
+// other text, and values outside int64 nanoseconds.
+absl::StatusOr<absl::Duration> ParseGoDuration(std::string_view text);
+// Standard base64 with padding (RFC 4648 §4), as Go's encoding/json writes []byte.
+std::string Base64Encode(std::string_view bytes);
+// Strict standard base64 with padding; CR and LF are skipped like Go does.
+// Errors name the offending offset.
+absl::StatusOr<std::string> Base64Decode(std::string_view text);
 
 // "application/vnd.kubernetes.protobuf;stream=watch" → kProtobuf, parameters
 // and case ignored; nullopt for anything else.
@@ -147,7 +196,16 @@ class WatchDecoder {
  public:
   // `object_prototype` is the default instance of the watched type
   // (e.g. &corev1::Pod::default_instance()); it must outlive the decoder.
+  // Events of any other kind than the prototype's message name (other than a
+  // Status in an ERROR event) are rejected.
   static std::unique_ptr<WatchDecoder> Create(ContentType type, const google::protobuf::Message* object_prototype);
+  struct Options {
+    // Largest accepted event (protobuf frame or JSON value). A longer one is
+    // an error instead of unbounded buffering.
+    size_t max_event_bytes = 64 << 20;
+  };
+  static std::unique_ptr<WatchDecoder> Create(ContentType type, const google::protobuf::Message* object_prototype,
+                                              const Options& options);
   virtual ~WatchDecoder() = default;
 
   virtual void Feed(std::string_view bytes) = 0;
@@ -161,17 +219,21 @@ class WatchDecoder {
 
 // Splits a byte stream of concatenated JSON values into complete top-level
 // values (whitespace between them ignored, strings and escapes respected).
+// Top-level values must be objects, arrays or strings (a bare number or
+// literal has no end marker in a stream). The splitter only finds value
+// boundaries; the JSON parser validates the text. Not thread-safe.
 class JsonStreamSplitter {
  public:
   explicit JsonStreamSplitter(size_t max_value_bytes = 64 << 20) : max_value_bytes_(max_value_bytes) {}
   void Feed(std::string_view bytes);
   // The next complete value's text; nullopt when more bytes are needed.
-  // Errors: a value larger than max_value_bytes, or bytes that cannot start a
-  // JSON value.
+  // Errors (sticky): a value larger than max_value_bytes, or a byte that
+  // cannot start a value.
   absl::StatusOr<std::optional<std::string>> Next();
   size_t Buffered() const { return buffer_.size() - pos_; }
 
  private:
+  absl::Status error_;
   std::string buffer_;
   size_t pos_ = 0;   // start of the unconsumed part
   size_t scan_ = 0;  // how far the current value has been scanned
