@@ -17,10 +17,12 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/reflection.h"
@@ -277,6 +279,60 @@ Special Classify(const Descriptor* d) {
   if (pkg.rfind("k8s.io.", 0) != 0) return Special::kNone;
   if (d->field_count() > 4) return Special::kNone;
   return ClassifyByName(d->full_name());
+}
+
+// Go structs embedded with `json:",inline"`: their fields appear in the
+// parent's JSON object, while protobuf has them as a message field. proto2
+// does not record this, so the few cases in the Kubernetes API are listed.
+bool IsInlineField(const FieldDescriptor* f) {
+  if (f->is_repeated() || f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) return false;
+  const std::string& type = f->message_type()->full_name();
+  const std::string& name = f->name();
+  return (name == "localObjectReference" && type == "k8s.io.api.core.v1.LocalObjectReference") ||
+         (name == "volumeSource" && type == "k8s.io.api.core.v1.VolumeSource") ||
+         (name == "persistentVolumeSource" && type == "k8s.io.api.core.v1.PersistentVolumeSource") ||
+         (name == "handler" && type == "k8s.io.api.core.v1.ProbeHandler") ||
+         (name == "ephemeralContainerCommon" && type == "k8s.io.api.core.v1.EphemeralContainerCommon");
+}
+
+std::vector<const FieldDescriptor*> ComputeInlineFields(const Descriptor* d) {
+  std::vector<const FieldDescriptor*> out;
+  for (int i = 0; i < d->field_count(); ++i) {
+    if (IsInlineField(d->field(i))) out.push_back(d->field(i));
+  }
+  return out;
+}
+
+// The inline fields of `d` (usually none). Messages of the generated pool
+// are indexed once; others are scanned on each call.
+const std::vector<const FieldDescriptor*>& InlineFields(const Descriptor* d) {
+  static const auto* const kIndex = [] {
+    auto* index = new absl::flat_hash_map<const Descriptor*, std::vector<const FieldDescriptor*>>();
+    const google::protobuf::FileDescriptor* file = corev1::Pod::descriptor()->file();
+    std::vector<const Descriptor*> todo;
+    for (int i = 0; i < file->message_type_count(); ++i) todo.push_back(file->message_type(i));
+    while (!todo.empty()) {
+      const Descriptor* m = todo.back();
+      todo.pop_back();
+      for (int i = 0; i < m->nested_type_count(); ++i) todo.push_back(m->nested_type(i));
+      auto fields = ComputeInlineFields(m);
+      if (!fields.empty()) (*index)[m] = std::move(fields);
+    }
+    return index;
+  }();
+  static const std::vector<const FieldDescriptor*> kNone;
+  if (auto it = kIndex->find(d); it != kIndex->end()) return it->second;
+  if (d->file()->pool() == google::protobuf::DescriptorPool::generated_pool() ||
+      d->file()->package() != "k8s.io.api.core.v1") {
+    return kNone;
+  }
+  // Messages of another pool (dynamic messages): cached, entries never move.
+  static absl::Mutex mu;
+  static auto* const others = new absl::flat_hash_map<const Descriptor*, std::unique_ptr<std::vector<const FieldDescriptor*>>>();
+  absl::MutexLock lock(&mu);
+  auto& slot = (*others)[d];
+  if (slot == nullptr) slot = std::make_unique<std::vector<const FieldDescriptor*>>(ComputeInlineFields(d));
+  return *slot;
 }
 
 // A list kind's "items" is written even when empty (Go has no omitempty on it).
@@ -602,6 +658,10 @@ class Encoder {
       }
       bool present = f->has_presence() ? r->HasField(m, f) : IsNonDefault(m, f);
       if (!present) continue;
+      if (IsInlineField(f)) {
+        Fields(r->GetMessage(m, f), depth + 1);
+        continue;
+      }
       w_.Key(f->name());
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         Value(r->GetMessage(m, f), depth + 1);
@@ -925,9 +985,27 @@ class Decoder {
     std::vector<PathSeg>& path_;
   };
 
+  // Finds `key` in `m` or in its inline (embedded) fields, the shallowest
+  // first like Go; returns the message that holds the field.
+  static const FieldDescriptor* FindField(Message*& m, const std::string& key) {
+    const Descriptor* d = m->GetDescriptor();
+    if (const FieldDescriptor* f = d->FindFieldByName(key); f != nullptr && !IsInlineField(f)) return f;
+    for (const FieldDescriptor* inl : InlineFields(d)) {
+      Message* sub = m->GetReflection()->MutableMessage(m, inl);
+      Message* holder = sub;
+      if (const FieldDescriptor* f = FindField(holder, key)) {
+        m = holder;
+        return f;
+      }
+    }
+    return nullptr;
+  }
+
   absl::Status Fields(const J& v, Message* m, bool top, int depth) {
     if (depth > kMaxJsonDepth) return Error("nested too deeply");
     const Descriptor* d = m->GetDescriptor();
+    // Embedded structs always exist in Go (and its protobuf writes them).
+    for (const FieldDescriptor* inl : InlineFields(d)) m->GetReflection()->MutableMessage(m, inl);
     for (auto it = v.begin(); it != v.end(); ++it) {
       const std::string& key = it.key();
       if (top && (key == "kind" || key == "apiVersion")) {
@@ -941,7 +1019,8 @@ class Decoder {
         }
         continue;
       }
-      const FieldDescriptor* f = d->FindFieldByName(key);
+      Message* holder = m;
+      const FieldDescriptor* f = FindField(holder, key);
       if (f == nullptr) {
         // Objects embed Go's TypeMeta; items of a list may carry it.
         if ((key == "kind" || key == "apiVersion") && d->FindFieldByName("metadata") != nullptr) continue;
@@ -953,7 +1032,7 @@ class Decoder {
         continue;
       }
       Scope s(path_, PathSeg{&f->name()});
-      VK_RETURN_IF_ERROR(Field(it.value(), m, f, depth));
+      VK_RETURN_IF_ERROR(Field(it.value(), holder, f, depth));
     }
     return absl::OkStatus();
   }

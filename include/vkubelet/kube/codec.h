@@ -30,7 +30,13 @@
 //    server's `"creationTimestamp": null` round-trips, and matches protobuf,
 //    where Go writes a zero Time as an empty message. Code that tests "is this
 //    time set" must look at seconds(), not only at has_x();
-//  * any other `null` decodes to "unset".
+//  * any other `null` decodes to "unset" (so a nil slice that Go writes as
+//    null, like the `"containers": null` of a BOOKMARK pod, comes back
+//    omitted);
+//  * Go structs embedded inline (VolumeSource in Volume, ProbeHandler in
+//    Probe, LocalObjectReference in the key/env selectors, ...) are message
+//    fields in protobuf and flat keys in JSON; the decoder always creates
+//    them, as Go's protobuf does.
 //
 // Consequence: JSON produced by the API server round-trips exactly (same
 // keys, same values; EncodeJson even writes them in the server's order).
