@@ -657,6 +657,13 @@ void Store::SendBookmarks() {
   }
 }
 
+void Store::Bookmark(const std::shared_ptr<Watcher>& watcher) {
+  absl::MutexLock lock(&mu_);
+  std::unique_ptr<Message> mark(StorageResource(watcher->storage()).prototype->New());
+  MutableMeta(mark.get())->set_resourceversion(RvString(rv_));
+  watcher->Push({EventType::kBookmark, std::make_shared<ObjectVersion>(MessagePtr(std::move(mark)), rv_), nullptr, {}});
+}
+
 absl::StatusOr<VersionPtr> Store::WaitFor(Storage storage, std::string_view ns, std::string_view name,
                                           const std::function<bool(const Message*)>& pred,
                                           absl::Duration timeout) const {

@@ -231,6 +231,9 @@ class Store {
   // Sends a BOOKMARK with the current resourceVersion to every watcher that
   // asked for bookmarks.
   void SendBookmarks();
+  // Queues a BOOKMARK with the current resourceVersion for one watcher, in
+  // order with its events (sent before a watch times out).
+  void Bookmark(const std::shared_ptr<Watcher>& watcher);
 
   // Blocks until `pred` holds for the object (nullptr when it does not
   // exist) or `timeout` passes. Returns the last version seen (null if absent)
