@@ -218,6 +218,22 @@ TEST_CASE("patches nested deeper than the limit are refused, not crashed on") {
   absl::StatusOr<Json> strategic = ApplyStrategicMergePatch(J("{}"), patch, PodType());
   REQUIRE_FALSE(strategic.ok());
   CHECK(errdefs::HttpStatusCode(strategic.status()) == 400);
+
+  // Deep but within the limit: applied, twice so that the second merges
+  // level by level into the first.
+  std::string ok;
+  for (int i = 0; i < 400; ++i) ok += R"({"a":)";
+  ok += "1";
+  for (int i = 0; i < 400; ++i) ok += "}";
+  const Json within = Json::parse(ok);
+  absl::StatusOr<Json> once = ApplyStrategicMergePatch(J("{}"), within, PodType());
+  REQUIRE_MESSAGE(once.ok(), once.status().ToString());
+  absl::StatusOr<Json> twice = ApplyStrategicMergePatch(*once, within, PodType());
+  REQUIRE_MESSAGE(twice.ok(), twice.status().ToString());
+  CHECK(*twice == within);
+  absl::StatusOr<Json> merge = ApplyMergePatch(*once, within);
+  REQUIRE(merge.ok());
+  CHECK(*merge == within);
 }
 
 // ---------------------------------------------------------------------------
@@ -358,7 +374,7 @@ TEST_CASE("SMP: containers merge by name, env by name, atomic lists are replaced
   Json got = PatchPod(J(kPod), R"({"spec":{"containers":[
       {"name":"app","image":"app:2","args":["--z"],
        "env":[{"name":"B","value":"3"},{"name":"C","value":"4"}]}]}})");
-  const Json& containers = got["spec"]["containers"];
+  Json containers = got["spec"]["containers"];
   REQUIRE(containers.size() == 2);
   CHECK(containers[0]["name"] == "app");
   CHECK(containers[0]["image"] == "app:2");
@@ -373,7 +389,7 @@ TEST_CASE("SMP: containers merge by name, env by name, atomic lists are replaced
 
 TEST_CASE("SMP: a new container is placed before the existing ones (kubectl patch documents the same)") {
   Json got = PatchPod(J(kPod), R"({"spec":{"containers":[{"name":"extra","image":"redis"}]}})");
-  const Json& containers = got["spec"]["containers"];
+  Json containers = got["spec"]["containers"];
   REQUIRE(containers.size() == 3);
   CHECK(containers[0]["name"] == "extra");
   CHECK(containers[1]["name"] == "app");
@@ -804,9 +820,29 @@ class Generator {
   std::mt19937 rng_;
 };
 
-void CheckRoundTrip(const Json& original, const Json& modified, const google::protobuf::Descriptor* type) {
+// How often each directive showed up in the created patches, so that the
+// property tests prove they exercised every kind of patch.
+struct DirectiveCounts {
+  int set_element_order = 0;
+  int delete_item = 0;
+  int delete_from_primitive_list = 0;
+  int retain_keys = 0;
+  int null_member = 0;
+
+  void Count(const std::string& patch) {
+    set_element_order += patch.find("$setElementOrder/") != std::string::npos;
+    delete_item += patch.find(R"("$patch":"delete")") != std::string::npos;
+    delete_from_primitive_list += patch.find("$deleteFromPrimitiveList/") != std::string::npos;
+    retain_keys += patch.find("$retainKeys") != std::string::npos;
+    null_member += patch.find(":null") != std::string::npos;
+  }
+};
+
+void CheckRoundTrip(const Json& original, const Json& modified, const google::protobuf::Descriptor* type,
+                    DirectiveCounts* counts) {
   absl::StatusOr<Json> patch = CreateStrategicMergePatch(original, modified, type);
   REQUIRE_MESSAGE(patch.ok(), patch.status().ToString());
+  counts->Count(patch->dump());
   absl::StatusOr<Json> applied = ApplyStrategicMergePatch(original, *patch, type);
   REQUIRE_MESSAGE(applied.ok(), applied.status().ToString() << "\npatch: " << patch->dump());
   CHECK_MESSAGE(*applied == modified, "original: " << original.dump() << "\npatch: " << patch->dump()
@@ -815,6 +851,7 @@ void CheckRoundTrip(const Json& original, const Json& modified, const google::pr
   // one exercised deletions.
   absl::StatusOr<Json> back = CreateStrategicMergePatch(modified, original, type);
   REQUIRE_MESSAGE(back.ok(), back.status().ToString());
+  counts->Count(back->dump());
   absl::StatusOr<Json> restored = ApplyStrategicMergePatch(modified, *back, type);
   REQUIRE_MESSAGE(restored.ok(), restored.status().ToString());
   CHECK_MESSAGE(*restored == original, "patch: " << back->dump() << "\ngot: " << restored->dump());
@@ -822,22 +859,32 @@ void CheckRoundTrip(const Json& original, const Json& modified, const google::pr
 
 TEST_CASE("create SMP: applying the created patch to the original gives the modified pod") {
   Generator gen(20260701);
+  DirectiveCounts counts;
   for (int i = 0; i < 40; ++i) {
     CAPTURE(i);
     Json original = gen.Pod();
     Json modified = gen.EditPod(original);
-    CheckRoundTrip(original, modified, PodType());
+    CheckRoundTrip(original, modified, PodType(), &counts);
   }
+  CHECK(counts.set_element_order > 10);
+  CHECK(counts.delete_item > 5);
+  CHECK(counts.delete_from_primitive_list > 3);
+  CHECK(counts.retain_keys > 3);
+  CHECK(counts.null_member > 5);
 }
 
 TEST_CASE("create SMP: applying the created patch to the original gives the modified node") {
   Generator gen(424242);
+  DirectiveCounts counts;
   for (int i = 0; i < 30; ++i) {
     CAPTURE(i);
     Json original = gen.Node();
     Json modified = gen.EditNode(original);
-    CheckRoundTrip(original, modified, NodeType());
+    CheckRoundTrip(original, modified, NodeType(), &counts);
   }
+  CHECK(counts.set_element_order > 10);
+  CHECK(counts.delete_item > 5);
+  CHECK(counts.delete_from_primitive_list > 3);
 }
 
 }  // namespace
