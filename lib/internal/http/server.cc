@@ -54,8 +54,6 @@ namespace bhttp = beast::http;
 
 namespace {
 
-constexpr size_t kMaxPipelinedBytes = 64 * 1024;
-
 bool ValidHeaderText(std::string_view s) {
   for (char c : s) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
@@ -289,7 +287,9 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   // while a handler runs, to notice the client leaving.
   void WatchClient() {
     if (watch_reading_ || detached_ || ch_->finalized() || ch_->closing()) return;
-    if (in_request_ && ch_->buffer().size() >= kMaxPipelinedBytes) return;
+    // With pipelined bytes already buffered the next request is waiting:
+    // ResponseDone parses it directly, so no read may be in flight then.
+    if (in_request_ && ch_->buffer().size() > 0) return;
     watch_reading_ = true;
     auto buf = ch_->buffer().prepare(4096);
     ch_->transport().ReadSome(buf, [self = shared_from_this()](error_code ec, std::size_t n) {

@@ -18,9 +18,9 @@
 // Request sequencing. A connection reads one request, dispatches it, and reads
 // the next only after the response is complete (Send, or Finish of a stream),
 // so pipelined requests are answered in order. While a handler runs the
-// server keeps reading in the background (bounded to 64 KiB of pipelined
-// bytes) only to notice a client that went away: that cancels the request's
-// context() and makes further writes fail.
+// server keeps one read pending (unless pipelined bytes are already
+// buffered) only to notice a client that went away: that cancels the
+// request's context() and makes further writes fail.
 //
 // Lifetimes. The server owns every open connection. Responses and upgraded
 // connections handed to user code hold weak references: they stay safe to call
