@@ -851,9 +851,9 @@ class Encoder {
     absl::Time t = absl::FromUnixSeconds(sec);
     if (micro) {
       t += absl::Nanoseconds(nanos);
-      w_.String(kube::FormatMicroTime(t));
+      w_.String(FormatRfc3339MicroTime(t));
     } else {
-      w_.String(kube::FormatTime(t));
+      w_.String(FormatRfc3339Time(t));
     }
   }
 
@@ -1114,7 +1114,7 @@ class Decoder {
           return absl::OkStatus();
         }
         if (!v.is_string()) return TypeError("an RFC 3339 time string", v);
-        auto t = ParseTime(v.template get_ref<const std::string&>());
+        auto t = ParseRfc3339Time(v.template get_ref<const std::string&>());
         if (!t.ok()) return Error(std::string(t.status().message()));
         bool micro = Classify(d) == Special::kMicroTime;
         absl::Duration since_epoch = *t - absl::UnixEpoch();

@@ -29,7 +29,7 @@ std::string SanitizeUtf8(std::string_view s);
 // Deepest nesting of objects/arrays in `text` (strings respected).
 size_t JsonNestingDepth(std::string_view text);
 
-// Syntax of a resource.Quantity string (sign, decimal number, suffix).
+// A resource.Quantity string the API server would accept.
 absl::Status ValidateQuantity(std::string_view text);
 
 // Parses JSON text (key order kept); errors carry the parser's position.

@@ -16,6 +16,7 @@
 #include "vkubelet/internal/status_macros.h"
 #include "kube/json_util.h"
 #include "vkubelet/kube/codec.h"
+#include "vkubelet/resource/quantity.h"
 
 namespace vkubelet::kube {
 namespace {
@@ -55,19 +56,19 @@ bool Expect(std::string_view s, size_t& pos, char c) {
 
 }  // namespace
 
-std::string FormatTime(absl::Time t) {
+std::string FormatRfc3339Time(absl::Time t) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(t)),
                           absl::UTCTimeZone());
 }
 
-std::string FormatMicroTime(absl::Time t) {
+std::string FormatRfc3339MicroTime(absl::Time t) {
   // Truncate towards the past, like Go's Time.Truncate on positive times.
   int64_t micros = absl::ToUnixMicros(t);
   absl::Time truncated = absl::FromUnixMicros(micros);
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", truncated, absl::UTCTimeZone());
 }
 
-absl::StatusOr<absl::Time> ParseTime(std::string_view text) {
+absl::StatusOr<absl::Time> ParseRfc3339Time(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return absl::InvalidArgumentError(
         absl::StrCat("invalid time ", ToAbsl(Quote(text)), " (want RFC 3339 like \"2024-05-01T12:00:00Z\"): ",
@@ -367,38 +368,16 @@ absl::StatusOr<std::string> Base64Decode(std::string_view text) {
 
 namespace internal {
 
-// TODO: validate with vkubelet::resource::Quantity::Parse (magnitude limits
-// included) once include/vkubelet/resource/quantity.h exists; this checks the
-// grammar only.
+// The API server's own grammar and limits (resource::Quantity::Parse). The
+// text is kept as given: canonicalising is the server's job on write.
 absl::Status ValidateQuantity(std::string_view text) {
-  auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid quantity ", ToAbsl(Quote(text)),
-                                                   " (want e.g. \"100m\", \"1.5Gi\", \"2e3\"): ", ToAbsl(why)));
-  };
-  std::string_view s = text;
-  if (s.empty()) return bad("empty");
-  if (s[0] == '+' || s[0] == '-') s.remove_prefix(1);
-  size_t i = 0, digits = 0;
-  while (i < s.size() && IsDigit(s[i])) ++i, ++digits;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    while (i < s.size() && IsDigit(s[i])) ++i, ++digits;
-  }
-  if (digits == 0) return bad("no digits");
-  std::string_view suffix = s.substr(i);
-  static constexpr std::string_view kSuffixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "n", "u", "m",
-                                                   "k", "M", "G", "T", "P", "E"};
-  for (std::string_view k : kSuffixes) {
-    if (suffix == k) return absl::OkStatus();
-  }
-  if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) {
-    std::string_view exp = suffix.substr(1);
-    if (exp[0] == '+' || exp[0] == '-') exp.remove_prefix(1);
-    bool ok = !exp.empty() && exp.size() <= 18;
-    for (char c : exp) ok = ok && IsDigit(c);
-    if (ok) return absl::OkStatus();
-  }
-  return bad(absl::StrCat("unknown suffix ", ToAbsl(Quote(suffix))));
+  auto q = resource::Quantity::Parse(text);
+  if (q.ok()) return absl::OkStatus();
+  constexpr size_t kMax = 64;
+  std::string shown(text.substr(0, kMax));
+  if (text.size() > kMax) shown += "...";
+  return absl::InvalidArgumentError(absl::StrCat("invalid quantity \"", shown, "\" (want e.g. \"100m\", \"1.5Gi\", \"2e3\"): ",
+                                                 q.status().message()));
 }
 
 }  // namespace internal

@@ -6,7 +6,6 @@
 #define VKUBELET_TESTS_KUBE_CODEC_TEST_UTIL_H_
 
 #include <doctest/doctest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <fstream>
@@ -24,6 +23,7 @@
 #include "test_util.h"
 #include "vkubelet/kube/codec.h"
 #include "vkubelet/kube/resource.h"
+#include "vkubelet/kube/yaml.h"
 #include "vkubelet/types.h"
 
 namespace vkubelet::test {
@@ -38,50 +38,11 @@ inline std::string CodecTestdata(const std::string& name) {
   return ss.str();
 }
 
-// YAML 1.2 core-schema resolution of a plain scalar, as sigs.k8s.io/yaml
-// does for the cases the corpus uses (quoted scalars stay strings).
-inline nlohmann::json YamlScalar(const YAML::Node& n) {
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return s;  // quoted
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  {
-    size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-    bool digits = i < s.size();
-    for (size_t j = i; j < s.size(); ++j) digits = digits && std::isdigit(static_cast<unsigned char>(s[j]));
-    if (digits) return std::stoll(s);
-  }
-  return s;
-}
-
-inline nlohmann::json YamlToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      nlohmann::json o = nlohmann::json::object();
-      for (const auto& kv : n) o[kv.first.Scalar()] = YamlToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& e : n) a.push_back(YamlToJson(e));
-      return a;
-    }
-    case YAML::NodeType::Scalar:
-      return YamlScalar(n);
-    default:
-      return nullptr;
-  }
-}
-
 // All documents of a multi-document YAML file, as JSON values.
 inline std::vector<nlohmann::json> YamlDocuments(const std::string& text) {
-  std::vector<nlohmann::json> docs;
-  for (const YAML::Node& n : YAML::LoadAll(text)) {
-    if (n.IsNull()) continue;
-    docs.push_back(YamlToJson(n));
-  }
-  return docs;
+  auto docs = kube::YamlDocumentsToJson(text);
+  REQUIRE_MESSAGE(docs.ok(), docs.status().ToString());
+  return *docs;
 }
 
 // Clears singular scalar fields whose value is the default, recursively:

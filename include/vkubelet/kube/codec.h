@@ -85,13 +85,13 @@ enum class ContentType { kProtobuf, kJson };
 // Scalar formats of the Kubernetes JSON mapping (also useful on their own).
 
 // meta/v1 Time: RFC 3339 in UTC with second precision, "2024-05-01T12:00:00Z".
-std::string FormatTime(absl::Time t);
+std::string FormatRfc3339Time(absl::Time t);
 // meta/v1 MicroTime: always 6 fraction digits, "2024-05-01T12:00:00.123456Z".
-std::string FormatMicroTime(absl::Time t);
+std::string FormatRfc3339MicroTime(absl::Time t);
 // Parses RFC 3339 ("2024-05-01T12:00:00Z", "...T12:00:00.5+02:00"); any
 // number of fraction digits, Z or a numeric offset. Errors: anything else,
 // including out-of-range fields ("2024-02-30T...").
-absl::StatusOr<absl::Time> ParseTime(std::string_view text);
+absl::StatusOr<absl::Time> ParseRfc3339Time(std::string_view text);
 // Go's time.Duration.String(): "1h2m3.5s", "1m30s", "300ms", "1.5µs", "0s".
 std::string FormatGoDuration(absl::Duration d);
 // Go's time.ParseDuration: optional sign, then one or more <decimal><unit>
