@@ -1,0 +1,687 @@
+// Copyright 2026 The vkubelet Authors. Licensed under the Apache License 2.0.
+
+#include "vkubelet/node/pod_controller.h"
+
+#include <map>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "node/pod_status.h"
+#include "vkubelet/errdefs.h"
+#include "vkubelet/internal/status_macros.h"
+#include "vkubelet/log.h"
+#include "vkubelet/node/event_reasons.h"
+
+namespace vkubelet::node {
+
+using PodPtr = std::shared_ptr<const corev1::Pod>;
+
+namespace {
+
+std::string PodKey(const corev1::Pod& pod) {
+  return absl::StrCat(pod.metadata().namespace_(), "/", pod.metadata().name());
+}
+
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  std::vector<std::string> parts = absl::StrSplit(key, absl::MaxSplits('/', 1));
+  if (parts.size() < 2) return {"", key};
+  return {parts[0], parts[1]};
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+// The fields whose change reaches UpdatePod (the reference's podsEqual), plus the UID.
+std::string Fingerprint(const corev1::Pod& pod) {
+  corev1::Pod p;
+  p.mutable_metadata()->set_uid(pod.metadata().uid());
+  *p.mutable_metadata()->mutable_labels() = pod.metadata().labels();
+  *p.mutable_metadata()->mutable_annotations() = pod.metadata().annotations();
+  *p.mutable_spec()->mutable_containers() = pod.spec().containers();
+  *p.mutable_spec()->mutable_initcontainers() = pod.spec().initcontainers();
+  *p.mutable_spec()->mutable_ephemeralcontainers() = pod.spec().ephemeralcontainers();
+  if (pod.spec().has_activedeadlineseconds()) {
+    p.mutable_spec()->set_activedeadlineseconds(pod.spec().activedeadlineseconds());
+  }
+  *p.mutable_spec()->mutable_tolerations() = pod.spec().tolerations();
+  return Deterministic(p);
+}
+
+// Compares the mutable fields of the provider's copy and the pod to send, env
+// sorted (a provider may keep env in any order).
+bool MutableFieldsEqual(const corev1::Pod& a, const corev1::Pod& b) {
+  auto normalized = [](const corev1::Pod& pod) {
+    corev1::Pod p = pod;
+    p.mutable_metadata()->clear_uid();
+    auto sort_env = [](auto* containers) {
+      for (auto& c : *containers) {
+        auto* env = c.mutable_env();
+        std::sort(env->begin(), env->end(), [](const corev1::EnvVar& x, const corev1::EnvVar& y) {
+          return std::tie(x.name(), x.value()) < std::tie(y.name(), y.value());
+        });
+      }
+    };
+    sort_env(p.mutable_spec()->mutable_containers());
+    sort_env(p.mutable_spec()->mutable_initcontainers());
+    return Fingerprint(p);
+  };
+  return normalized(a) == normalized(b);
+}
+
+std::string Msg(const absl::Status& s) { return std::string(s.message()); }
+
+bool HasDeletionTimestamp(const corev1::Pod& pod) { return pod.metadata().has_deletiontimestamp(); }
+
+class CallTimer {
+ public:
+  CallTimer(const Clock* clock, CallMetrics* metrics, absl::Mutex* mu)
+      : clock_(clock), metrics_(metrics), mu_(mu), start_(clock->Now()) {}
+  void Done(const absl::Status& status) {
+    absl::Duration d = clock_->Now() - start_;
+    absl::MutexLock lock(mu_);
+    ++metrics_->calls;
+    if (!status.ok()) ++metrics_->errors;
+    metrics_->total_latency += d;
+    metrics_->max_latency = std::max(metrics_->max_latency, d);
+  }
+
+ private:
+  const Clock* clock_;
+  CallMetrics* metrics_;
+  absl::Mutex* mu_;
+  absl::Time start_;
+};
+
+}  // namespace
+
+class PodController::Impl {
+ public:
+  Impl(PodControllerOptions options, PodLifecycleHandler* provider, PodNotifier* notifier, PodApi* api,
+       ResourceManager* resources, EventRecorder* recorder)
+      : options_(std::move(options)),
+        clock_(options_.clock ? options_.clock : Clock::Real()),
+        provider_(provider),
+        notifier_(notifier),
+        api_(api),
+        resources_(resources),
+        recorder_(recorder ? recorder : &nop_recorder_),
+        sync_queue_(QueueOptions("sync-pods"), [this](const Context& c, const std::string& k) { return Sync(c, k); },
+                    [this](const std::string& k, const absl::Status& s, int n) { Dropped("sync", k, s, n); }),
+        delete_queue_(QueueOptions("delete-pods"),
+                      [this](const Context& c, const std::string& k) { return DeleteFromApi(c, k); },
+                      [this](const std::string& k, const absl::Status& s, int n) { Dropped("delete", k, s, n); }),
+        status_queue_(QueueOptions("pod-status"),
+                      [this](const Context& c, const std::string& k) { return SyncStatus(c, k); },
+                      [this](const std::string& k, const absl::Status& s, int n) { Dropped("status", k, s, n); }) {
+    if (options_.workers <= 0) options_.workers = 1;
+  }
+
+  WorkQueueOptions QueueOptions(const std::string& name) const {
+    WorkQueueOptions q = options_.queue;
+    q.name = name;
+    q.clock = clock_;
+    return q;
+  }
+
+  bool Accept(const corev1::Pod& pod) const {
+    if (!options_.node_name.empty() && pod.spec().nodename() != options_.node_name) return false;
+    if (options_.filter && !options_.filter(pod)) return false;
+    return true;
+  }
+
+  // --- Informer events -------------------------------------------------------------
+
+  void OnAdd(const PodPtr& pod) {
+    if (!pod || !Accept(*pod)) return;
+    const std::string key = PodKey(*pod);
+    bool has_status = false;
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
+      NoteObservedLocked(&st, *pod);
+      has_status = st.provider_pod != nullptr;
+    }
+    sync_queue_.Enqueue(key);
+    if (has_status) status_queue_.Enqueue(key);
+  }
+
+  void OnUpdate(const PodPtr& old_pod, const PodPtr& pod) {
+    if (!pod) return;
+    if (!Accept(*pod)) {
+      if (old_pod && Accept(*old_pod)) OnDelete(old_pod);
+      return;
+    }
+    const std::string key = PodKey(*pod);
+    bool has_status = false;
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
+      NoteObservedLocked(&st, *pod);
+      has_status = st.provider_pod != nullptr;
+    }
+    const bool spec_changed =
+        !old_pod || Fingerprint(*old_pod) != Fingerprint(*pod) || HasDeletionTimestamp(*pod) ||
+        old_pod->metadata().deletiongraceperiodseconds() != pod->metadata().deletiongraceperiodseconds();
+    if (spec_changed) sync_queue_.Enqueue(key);
+    // Someone else may have changed the status: compare again (cheap when equal).
+    if (has_status) status_queue_.Enqueue(key);
+  }
+
+  void OnDelete(const PodPtr& pod) {
+    if (!pod) return;
+    const std::string key = PodKey(*pod);
+    delete_queue_.Forget(absl::StrCat(key, "/", pod->metadata().uid()));
+    sync_queue_.Enqueue(key);
+  }
+
+  // --- Run ---------------------------------------------------------------------------
+
+  absl::Status Run(const Context& ctx) {
+    if (notifier_ != nullptr) {
+      notifier_->NotifyPods(ctx, [this](std::shared_ptr<const corev1::Pod> pod) { Notified(std::move(pod)); });
+    }
+    CleanupDangling(ctx);
+    std::vector<std::thread> threads;
+    threads.emplace_back([&] { sync_queue_.Run(ctx, options_.workers); });
+    threads.emplace_back([&] { delete_queue_.Run(ctx, options_.workers); });
+    threads.emplace_back([&] { status_queue_.Run(ctx, options_.workers); });
+    if (notifier_ == nullptr) threads.emplace_back([&] { PollLoop(ctx); });
+    ready_.store(true);
+    {
+      absl::MutexLock lock(&ready_mu_);
+    }
+    ctx.Wait();
+    for (auto& t : threads) t.join();
+    return absl::OkStatus();
+  }
+
+  bool WaitReady(absl::Duration timeout) const {
+    absl::Time deadline = absl::Now() + timeout;
+    while (!ready_.load()) {
+      if (absl::Now() >= deadline) return false;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+    return true;
+  }
+
+  PodControllerMetrics GetMetrics() const {
+    PodControllerMetrics m;
+    {
+      absl::MutexLock lock(&metrics_mu_);
+      m = metrics_;
+    }
+    m.sync_queue = sync_queue_.GetStats();
+    m.delete_queue = delete_queue_.GetStats();
+    m.status_queue = status_queue_.GetStats();
+    absl::MutexLock lock(&mu_);
+    m.tracked_pods = pods_.size();
+    return m;
+  }
+
+  std::atomic<bool> ready_{false};
+
+ private:
+  struct PodState {
+    absl::Time first_seen = absl::InfinitePast();
+    std::string uid;                 // UID last handed to the provider
+    std::string synced_fingerprint;  // of the pod last handed to the provider
+    std::string deleted_uid;         // UID whose DeletePod succeeded
+    std::string delete_scheduled_uid;
+    PodPtr provider_pod;             // latest provider view (status)
+    // Our last status write, until the cache shows it.
+    std::string written_rv;
+    bool written_observed = true;
+    std::string written_status;
+    std::set<std::string> written_condition_types;
+  };
+
+  void NoteObservedLocked(PodState* st, const corev1::Pod& pod) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!st->written_rv.empty() && pod.metadata().resourceversion() == st->written_rv) st->written_observed = true;
+  }
+
+  Context ProviderCtx(const Context& ctx, const std::string& key) const {
+    return ctx.WithTimeout(options_.provider_timeout).WithField("pod", key);
+  }
+  Context ApiCtx(const Context& ctx) const { return ctx.WithTimeout(options_.api_timeout); }
+
+  void Dropped(const char* queue, const std::string& key, const absl::Status& s, int attempts) {
+    log::Error(Context::Background(), "Giving up on pod",
+               {{"queue", queue}, {"pod", key}, {"attempts", attempts}, {"error", s}});
+  }
+
+  // --- Provider wrappers with metrics ---------------------------------------------------
+
+  absl::Status ProviderCreate(const Context& ctx, const corev1::Pod& pod) {
+    CallTimer t(clock_, &metrics_.create_pod, &metrics_mu_);
+    absl::Status s = provider_->CreatePod(ctx, pod);
+    t.Done(s);
+    return s;
+  }
+  absl::Status ProviderUpdate(const Context& ctx, const corev1::Pod& pod) {
+    CallTimer t(clock_, &metrics_.update_pod, &metrics_mu_);
+    absl::Status s = provider_->UpdatePod(ctx, pod);
+    t.Done(s);
+    return s;
+  }
+  absl::Status ProviderDelete(const Context& ctx, const corev1::Pod& pod) {
+    CallTimer t(clock_, &metrics_.delete_pod, &metrics_mu_);
+    absl::Status s = provider_->DeletePod(ctx, pod);
+    t.Done(s.ok() || errdefs::IsNotFound(s) ? absl::OkStatus() : s);
+    return s;
+  }
+  absl::StatusOr<PodPtr> ProviderGet(const Context& ctx, const std::string& ns, const std::string& name) {
+    CallTimer t(clock_, &metrics_.get_pod, &metrics_mu_);
+    auto r = provider_->GetPod(ctx, ns, name);
+    t.Done(r.ok() || errdefs::IsNotFound(r.status()) ? absl::OkStatus() : r.status());
+    return r;
+  }
+
+  // --- Sync: the provider follows the API server ------------------------------------------
+
+  absl::Status Sync(const Context& ctx, const std::string& key) {
+    CallTimer timer(clock_, &metrics_.sync, &metrics_mu_);
+    absl::Status s = SyncImpl(ctx, key);
+    timer.Done(s);
+    return s;
+  }
+
+  absl::Status SyncImpl(const Context& ctx, const std::string& key) {
+    auto [ns, name] = SplitKey(key);
+    PodPtr pod = api_->GetCached(ns, name);
+    if (!pod || !Accept(*pod)) return RemoveFromProvider(ctx, key, ns, name);
+    if (HasDeletionTimestamp(*pod)) return HandleDeletion(ctx, key, *pod);
+    if (internal::IsTerminal(pod->status())) {
+      log::Debug(ctx, "Skipping sync of pod in a terminal phase", {{"pod", key}, {"phase", pod->status().phase()}});
+      return absl::OkStatus();
+    }
+    return CreateOrUpdate(ctx, key, *pod);
+  }
+
+  // The pod is gone from the API server (or no longer ours).
+  absl::Status RemoveFromProvider(const Context& ctx, const std::string& key, const std::string& ns,
+                                  const std::string& name) {
+    std::string known_uid;
+    {
+      absl::MutexLock lock(&mu_);
+      if (auto it = pods_.find(key); it != pods_.end()) known_uid = it->second.uid;
+    }
+    auto ppod = ProviderGet(ProviderCtx(ctx, key), ns, name);
+    if (!ppod.ok() || *ppod == nullptr) {
+      if (!ppod.ok() && !errdefs::IsNotFound(ppod.status())) return ppod.status();
+      Forget(key);
+      return absl::OkStatus();
+    }
+    const std::string& provider_uid = (*ppod)->metadata().uid();
+    if (known_uid.empty()) {
+      // A provider pod this controller never handed over (start-up, or another
+      // incarnation): never delete it while the API server still has it.
+      auto live = api_->Get(ApiCtx(ctx), ns, name);
+      if (live.ok()) {
+        if (provider_uid.empty() || provider_uid == (*live)->metadata().uid()) return absl::OkStatus();
+      } else if (!errdefs::IsNotFound(live.status())) {
+        return live.status();
+      }
+    }
+    absl::Status s = ProviderDelete(ProviderCtx(ctx, key), **ppod);
+    if (!s.ok() && !errdefs::IsNotFound(s)) {
+      recorder_->RecordPod(**ppod, kEventTypeWarning, kReasonProviderDeleteFailed, Msg(s));
+      return s;
+    }
+    {
+      absl::MutexLock lock(&metrics_mu_);
+      ++metrics_.dangling_deleted;
+    }
+    log::Info(ctx, "Deleted pod from the provider: it is gone from the API server", {{"pod", key}});
+    Forget(key);
+    return absl::OkStatus();
+  }
+
+  void Forget(const std::string& key) {
+    absl::MutexLock lock(&mu_);
+    pods_.erase(key);
+  }
+
+  absl::Status HandleDeletion(const Context& ctx, const std::string& key, const corev1::Pod& pod) {
+    const std::string& uid = pod.metadata().uid();
+    bool deleted = false;
+    bool scheduled = false;
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      deleted = st.deleted_uid == uid;
+      scheduled = st.delete_scheduled_uid == uid;
+    }
+    if (!deleted) {
+      absl::Status s = ProviderDelete(ProviderCtx(ctx, key), pod);
+      if (!s.ok() && !errdefs::IsNotFound(s)) {
+        recorder_->RecordPod(pod, kEventTypeWarning, kReasonProviderDeleteFailed, Msg(s));
+        return s;
+      }
+      if (s.ok()) recorder_->RecordPod(pod, kEventTypeNormal, kReasonProviderDeleteSuccess,
+                                       "Delete pod in provider successfully");
+      {
+        absl::MutexLock lock(&mu_);
+        PodState& st = pods_[key];
+        st.deleted_uid = uid;
+        if (notifier_ == nullptr && !internal::IsTerminal(pod.status())) {
+          // Polling providers report nothing after a delete: report it for them.
+          auto p = std::make_shared<corev1::Pod>(pod);
+          *p->mutable_status() = internal::DeletedPodStatus(pod, clock_->Now());
+          st.provider_pod = std::move(p);
+        }
+      }
+      if (notifier_ == nullptr) status_queue_.Enqueue(key);
+    }
+    const std::string delete_key = absl::StrCat(key, "/", uid);
+    if (!internal::IsRunning(pod.status())) {
+      delete_queue_.Enqueue(delete_key);
+    } else if (!scheduled) {
+      int64_t grace = pod.metadata().has_deletiongraceperiodseconds() ? pod.metadata().deletiongraceperiodseconds()
+                                                                        : 30;
+      delete_queue_.EnqueueAfter(delete_key, absl::Seconds(std::max<int64_t>(grace, 0)));
+      absl::MutexLock lock(&mu_);
+      pods_[key].delete_scheduled_uid = uid;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CreateOrUpdate(const Context& ctx, const std::string& key, const corev1::Pod& pod) {
+    const std::string fp = Fingerprint(pod);
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      if (st.uid == pod.metadata().uid() && st.synced_fingerprint == fp) return absl::OkStatus();
+    }
+    corev1::Pod resolved = pod;
+    if (!options_.skip_env_resolution && resources_ != nullptr) {
+      absl::Status s = ResolvePodEnvironment(ctx, &resolved, *resources_, *recorder_, options_.env);
+      if (!s.ok()) {
+        log::Warning(ctx, "Cannot resolve the environment of pod; will retry", {{"pod", key}, {"error", s}});
+        // A missing object may appear later: retry even "permanent" errors.
+        return errdefs::IsPermanent(s) ? errdefs::Unavailable(Msg(s)) : s;
+      }
+    }
+    auto existing = ProviderGet(ProviderCtx(ctx, key), pod.metadata().namespace_(), pod.metadata().name());
+    PodPtr ppod = existing.ok() ? *existing : nullptr;
+    if (ppod && !ppod->metadata().uid().empty() && ppod->metadata().uid() != pod.metadata().uid()) {
+      // An older incarnation of this name: replace it.
+      absl::Status s = ProviderDelete(ProviderCtx(ctx, key), *ppod);
+      if (!s.ok() && !errdefs::IsNotFound(s)) return s;
+      ppod = nullptr;
+    }
+    absl::Status s;
+    bool created = false;
+    if (ppod) {
+      if (!MutableFieldsEqual(*ppod, resolved)) {
+        s = ProviderUpdate(ProviderCtx(ctx, key), resolved);
+        if (s.ok()) {
+          recorder_->RecordPod(pod, kEventTypeNormal, kReasonProviderUpdateSuccess,
+                               "Update pod in provider successfully");
+        } else {
+          recorder_->RecordPod(pod, kEventTypeWarning, kReasonProviderUpdateFailed, Msg(s));
+        }
+      }
+    } else {
+      s = ProviderCreate(ProviderCtx(ctx, key), resolved);
+      if (errdefs::IsAlreadyExists(s)) s = absl::OkStatus();
+      created = true;
+      if (s.ok()) {
+        recorder_->RecordPod(pod, kEventTypeNormal, kReasonProviderCreateSuccess,
+                             "Create pod in provider successfully");
+      } else {
+        recorder_->RecordPod(pod, kEventTypeWarning, kReasonProviderCreateFailed, Msg(s));
+      }
+    }
+    if (!s.ok()) {
+      WriteProviderFailed(ctx, pod, s);
+      return errdefs::Annotate(s, created ? "creating pod in provider" : "updating pod in provider");
+    }
+    absl::MutexLock lock(&mu_);
+    PodState& st = pods_[key];
+    st.uid = pod.metadata().uid();
+    st.synced_fingerprint = fp;
+    return absl::OkStatus();
+  }
+
+  void WriteProviderFailed(const Context& ctx, const corev1::Pod& pod, const absl::Status& error) {
+    corev1::PodStatus failed = internal::ProviderFailedStatus(pod, Msg(error));
+    corev1::PodStatus desired = internal::DesiredStatus(pod.status(), failed, {});
+    auto patch = internal::BuildStatusPatch(pod, desired);
+    if (!patch.ok() || !patch->has_value()) return;
+    CallTimer t(clock_, &metrics_.status_patch, &metrics_mu_);
+    auto r = api_->PatchStatus(ApiCtx(ctx), pod.metadata().namespace_(), pod.metadata().name(), **patch);
+    t.Done(r.status());
+    if (!r.ok()) log::Warning(ctx, "Cannot write the ProviderFailed status", {{"pod", PodKey(pod)}, {"error", r.status()}});
+  }
+
+  // --- Deletion from the API server ----------------------------------------------------------
+
+  absl::Status DeleteFromApi(const Context& ctx, const std::string& delete_key) {
+    size_t slash = delete_key.rfind('/');
+    if (slash == std::string::npos) return absl::OkStatus();
+    const std::string key = delete_key.substr(0, slash);
+    const std::string uid = delete_key.substr(slash + 1);
+    auto [ns, name] = SplitKey(key);
+    PodPtr pod = api_->GetCached(ns, name);
+    if (!pod || pod->metadata().uid() != uid) return absl::OkStatus();
+    if (internal::IsRunning(pod->status())) {
+      log::Warning(ctx, "Force deleting pod in running state: its grace period has passed", {{"pod", key}});
+    }
+    CallTimer t(clock_, &metrics_.api_delete, &metrics_mu_);
+    absl::Status s = api_->Delete(ApiCtx(ctx), ns, name, uid, 0);
+    if (errdefs::IsNotFound(s) || errdefs::IsConflict(s)) s = absl::OkStatus();
+    t.Done(s);
+    return s;
+  }
+
+  // --- Status: the API server follows the provider ------------------------------------------
+
+  void Notified(std::shared_ptr<const corev1::Pod> pod) {
+    if (!pod) return;
+    const std::string key = PodKey(*pod);
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
+      st.provider_pod = std::move(pod);
+    }
+    {
+      absl::MutexLock lock(&metrics_mu_);
+      ++metrics_.notifications;
+    }
+    status_queue_.Enqueue(key);
+  }
+
+  void PollLoop(const Context& ctx) {
+    while (!ctx.Done()) {
+      for (const auto& pod : api_->ListCached()) {
+        if (!pod || !Accept(*pod) || internal::IsTerminal(pod->status())) continue;
+        status_queue_.Enqueue(PodKey(*pod));
+      }
+      if (!clock_->SleepFor(ctx, options_.status_poll_interval).ok()) return;
+    }
+  }
+
+  // Polling mode: ask the provider.
+  absl::Status Poll(const Context& ctx, const std::string& key, const corev1::Pod& pod) {
+    CallTimer t(clock_, &metrics_.get_pod_status, &metrics_mu_);
+    auto status = provider_->GetPodStatus(ProviderCtx(ctx, key), pod.metadata().namespace_(), pod.metadata().name());
+    t.Done(status.ok() || errdefs::IsNotFound(status.status()) ? absl::OkStatus() : status.status());
+    absl::MutexLock lock(&mu_);
+    PodState& st = pods_[key];
+    if (status.ok() && *status != nullptr) {
+      auto p = std::make_shared<corev1::Pod>(pod);
+      *p->mutable_status() = **status;
+      st.provider_pod = std::move(p);
+      return absl::OkStatus();
+    }
+    if (!status.ok() && !errdefs::IsNotFound(status.status())) {
+      log::Warning(ctx, "GetPodStatus failed", {{"pod", key}, {"error", status.status()}});
+      return absl::OkStatus();  // the next poll asks again
+    }
+    if (st.deleted_uid == pod.metadata().uid()) return absl::OkStatus();  // DeletedPodStatus already set
+    absl::Time created = absl::FromUnixSeconds(pod.metadata().creationtimestamp().seconds());
+    if (!pod.metadata().has_creationtimestamp() || pod.metadata().creationtimestamp().seconds() == 0) {
+      created = st.first_seen;
+    }
+    if (!internal::IsRunning(pod.status()) && clock_->Now() - created < options_.lost_pod_grace) {
+      return absl::OkStatus();  // probably not created yet
+    }
+    auto p = std::make_shared<corev1::Pod>(pod);
+    *p->mutable_status() = internal::LostPodStatus(pod, clock_->Now());
+    st.provider_pod = std::move(p);
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncStatus(const Context& ctx, const std::string& key) {
+    auto [ns, name] = SplitKey(key);
+    PodPtr pod = api_->GetCached(ns, name);
+    if (!pod || !Accept(*pod)) {
+      absl::MutexLock lock(&mu_);
+      auto it = pods_.find(key);
+      if (it != pods_.end() && it->second.uid.empty() && it->second.provider_pod != nullptr) {
+        // A notification for a pod the cache does not have (yet): keep it a while.
+        if (clock_->Now() - it->second.first_seen > absl::Minutes(5)) pods_.erase(it);
+      }
+      return absl::OkStatus();
+    }
+    if (internal::IsTerminal(pod->status())) return absl::OkStatus();
+    if (notifier_ == nullptr) {
+      bool deleted;
+      {
+        absl::MutexLock lock(&mu_);
+        deleted = pods_[key].deleted_uid == pod->metadata().uid();
+      }
+      if (!deleted) VK_RETURN_IF_ERROR(Poll(ctx, key, *pod));
+    }
+    PodPtr provider_pod;
+    std::set<std::string> owned;
+    std::string written_status;
+    bool written_observed;
+    {
+      absl::MutexLock lock(&mu_);
+      PodState& st = pods_[key];
+      provider_pod = st.provider_pod;
+      owned = st.written_condition_types;
+      written_status = st.written_status;
+      written_observed = st.written_observed || pod->metadata().resourceversion() == st.written_rv;
+    }
+    if (!provider_pod) return absl::OkStatus();
+    if (!provider_pod->metadata().uid().empty() && provider_pod->metadata().uid() != pod->metadata().uid()) {
+      return absl::OkStatus();  // about another incarnation of this name
+    }
+    corev1::PodStatus desired = internal::DesiredStatus(pod->status(), provider_pod->status(), owned);
+    const std::string desired_bytes = Deterministic(desired);
+    if (!written_observed && desired_bytes == written_status) {
+      CountUnchanged();
+      return absl::OkStatus();  // written already; the cache has not caught up
+    }
+    VK_ASSIGN_OR_RETURN(std::optional<std::string> patch, internal::BuildStatusPatch(*pod, desired));
+    if (!patch) {
+      CountUnchanged();
+      return absl::OkStatus();
+    }
+    CallTimer t(clock_, &metrics_.status_patch, &metrics_mu_);
+    auto result = api_->PatchStatus(ApiCtx(ctx), ns, name, *patch);
+    t.Done(result.status());
+    if (!result.ok()) {
+      // Gone, or recreated under the same name (uid mismatch → 422): nothing to write.
+      if (errdefs::IsNotFound(result.status()) || errdefs::IsInvalidInput(result.status())) return absl::OkStatus();
+      return result.status();
+    }
+    absl::MutexLock lock(&mu_);
+    PodState& st = pods_[key];
+    st.written_rv = (*result)->metadata().resourceversion();
+    st.written_observed = false;
+    st.written_status = desired_bytes;
+    st.written_condition_types.clear();
+    for (const auto& c : provider_pod->status().conditions()) st.written_condition_types.insert(c.type());
+    return absl::OkStatus();
+  }
+
+  void CountUnchanged() {
+    absl::MutexLock lock(&metrics_mu_);
+    ++metrics_.status_unchanged;
+  }
+
+  // --- Start-up -----------------------------------------------------------------------------
+
+  void CleanupDangling(const Context& ctx) {
+    CallTimer t(clock_, &metrics_.get_pods, &metrics_mu_);
+    auto pods = provider_->GetPods(ctx.WithTimeout(options_.provider_timeout));
+    t.Done(pods.status());
+    if (!pods.ok()) {
+      log::Warning(ctx, "Cannot list the provider's pods for clean-up", {{"error", pods.status()}});
+      return;
+    }
+    for (const auto& ppod : *pods) {
+      if (!ppod) continue;
+      const std::string key = PodKey(*ppod);
+      PodPtr api_pod = api_->GetCached(ppod->metadata().namespace_(), ppod->metadata().name());
+      if (api_pod && Accept(*api_pod) &&
+          (ppod->metadata().uid().empty() || ppod->metadata().uid() == api_pod->metadata().uid())) {
+        continue;
+      }
+      // The sync handler deletes it (after checking the API server once more),
+      // or replaces the old incarnation; with retries.
+      sync_queue_.Enqueue(key);
+    }
+  }
+
+  PodControllerOptions options_;
+  const Clock* clock_;
+  PodLifecycleHandler* provider_;
+  PodNotifier* notifier_;
+  PodApi* api_;
+  ResourceManager* resources_;
+  NopEventRecorder nop_recorder_;
+  EventRecorder* recorder_;
+
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, PodState> pods_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex metrics_mu_;
+  PodControllerMetrics metrics_ ABSL_GUARDED_BY(metrics_mu_);
+  absl::Mutex ready_mu_;
+
+  WorkQueue sync_queue_;
+  WorkQueue delete_queue_;
+  WorkQueue status_queue_;
+};
+
+PodController::PodController(PodControllerOptions options, PodLifecycleHandler* provider, PodApi* api,
+                             ResourceManager* resources, EventRecorder* recorder)
+    : notifier_(dynamic_cast<PodNotifier*>(provider)) {
+  impl_ = std::make_unique<Impl>(std::move(options), provider, notifier_, api, resources, recorder);
+}
+
+PodController::~PodController() = default;
+
+void PodController::OnAdd(const std::shared_ptr<const corev1::Pod>& pod) { impl_->OnAdd(pod); }
+void PodController::OnUpdate(const std::shared_ptr<const corev1::Pod>& old_pod,
+                             const std::shared_ptr<const corev1::Pod>& pod) {
+  impl_->OnUpdate(old_pod, pod);
+}
+void PodController::OnDelete(const std::shared_ptr<const corev1::Pod>& pod) { impl_->OnDelete(pod); }
+absl::Status PodController::Run(const Context& ctx) { return impl_->Run(ctx); }
+bool PodController::Ready() const { return impl_->ready_.load(); }
+bool PodController::WaitReady(absl::Duration timeout) const { return impl_->WaitReady(timeout); }
+PodControllerMetrics PodController::GetMetrics() const { return impl_->GetMetrics(); }
+
+}  // namespace vkubelet::node
