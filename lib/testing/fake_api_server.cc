@@ -893,15 +893,19 @@ void FakeApiServer::Impl::Handle(http::Request& req, std::shared_ptr<http::Respo
   ContentType ct = negotiated.value_or(ContentType::kJson);
   FakeUser user;
   int code = 0;
+  // The request is recorded before the answer leaves, so a client that got
+  // its response always finds the request in the log.
+  bool recorded = false;
   auto finish = [&](Reply r) {
     code = r.code;
+    Record(info, req, user, code);
+    recorded = true;
     SendReply(resp, std::move(r));
   };
 
   absl::StatusOr<FakeUser> authn = Authenticate(req);
   if (!authn.ok()) {
     finish(StatusReply(authn.status(), ct, pretty));
-    Record(info, req, user, code);
     return;
   }
   user = *authn;
@@ -932,13 +936,11 @@ void FakeApiServer::Impl::Handle(http::Request& req, std::shared_ptr<http::Respo
             : internal::ForbiddenError(absl::StrCat("forbidden: User \"", user.name, "\" cannot ", attrs.verb,
                                                     " path \"", req.path, "\""));
     finish(StatusReply(denied, ct, pretty));
-    Record(info, req, user, code);
     return;
   }
 
   if (std::optional<absl::Status> fault = MatchFault(info)) {
     finish(StatusReply(*fault, ct, pretty));
-    Record(info, req, user, code);
     return;
   }
 
@@ -948,20 +950,19 @@ void FakeApiServer::Impl::Handle(http::Request& req, std::shared_ptr<http::Respo
                            "only the following media types are accepted: application/json, application/yaml, "
                            "application/vnd.kubernetes.protobuf"),
                        ContentType::kJson, pretty));
-    Record(info, req, user, code);
     return;
   }
 
   bool answered = false;
   absl::StatusOr<Reply> r = Dispatch(req, info, ct, pretty, resp, &answered);
   if (answered) {
-    code = r.ok() ? r->code : errdefs::HttpStatusCode(r.status());
+    // Streams and proxies answered themselves.
+    if (!recorded) Record(info, req, user, r.ok() ? r->code : errdefs::HttpStatusCode(r.status()));
   } else if (r.ok()) {
     finish(*std::move(r));
   } else {
     finish(StatusReply(r.status(), ct, pretty));
   }
-  Record(info, req, user, code);
 }
 
 absl::StatusOr<FakeApiServer::Impl::Reply> FakeApiServer::Impl::Dispatch(
@@ -1691,25 +1692,51 @@ absl::Status FakeApiServer::Impl::HandleProxy(const http::Request& req, const Re
     for (const auto& [k, v] : result->headers) absl::StrAppend(&head, k, ": ", v, "\r\n");
     head += "\r\n";
     down->Write(std::move(head));
-    std::shared_ptr<http::Connection> upc = result->connection;
-    std::weak_ptr<http::Connection> weak_up = upc;
-    std::weak_ptr<http::Connection> weak_down = down;
-    // The client object must outlive the upstream connection; both
-    // directions hold it until they close.
-    upc->Start(
-        [weak_down](std::string_view data) {
-          if (auto d = weak_down.lock()) d->Write(std::string(data));
+    // Both directions hold the splice (and with it the kubelet client, which
+    // must outlive its connection) until either side closes.
+    struct Splice {
+      absl::Mutex mu;
+      std::shared_ptr<http::Client> client ABSL_GUARDED_BY(mu);
+      std::shared_ptr<http::Connection> up ABSL_GUARDED_BY(mu);
+      std::shared_ptr<http::Connection> down ABSL_GUARDED_BY(mu);
+      std::shared_ptr<http::Connection> Up() {
+        absl::MutexLock lock(&mu);
+        return up;
+      }
+      std::shared_ptr<http::Connection> Down() {
+        absl::MutexLock lock(&mu);
+        return down;
+      }
+      void Close() {
+        std::shared_ptr<http::Connection> u, d;
+        std::shared_ptr<http::Client> c;
+        {
+          absl::MutexLock lock(&mu);
+          u = std::move(up);
+          d = std::move(down);
+          c = std::move(client);
+        }
+        if (u) u->Close();
+        if (d) d->Close();
+      }
+    };
+    auto splice = std::make_shared<Splice>();
+    {
+      absl::MutexLock lock(&splice->mu);
+      splice->client = client;
+      splice->up = result->connection;
+      splice->down = down;
+    }
+    result->connection->Start(
+        [splice](std::string_view data) {
+          if (auto d = splice->Down()) d->Write(std::string(data));
         },
-        [weak_down, client](const absl::Status&) {
-          if (auto d = weak_down.lock()) d->Close();
-        });
+        [splice](const absl::Status&) { splice->Close(); });
     down->Start(
-        [weak_up](std::string_view data) {
-          if (auto u = weak_up.lock()) u->Write(std::string(data));
+        [splice](std::string_view data) {
+          if (auto u = splice->Up()) u->Write(std::string(data));
         },
-        [weak_up, client](const absl::Status&) {
-          if (auto u = weak_up.lock()) u->Close();
-        });
+        [splice](const absl::Status&) { splice->Close(); });
     *code = 101;
     return absl::OkStatus();
   }
@@ -1778,8 +1805,7 @@ std::string FakeApiServer::url() const {
 }
 
 const std::string& FakeApiServer::ca_pem() const {
-  static const std::string* const kEmpty = new std::string();
-  return impl_->options_.tls ? impl_->ca_.cert_pem : *kEmpty;
+  return impl_->ca_.cert_pem;
 }
 
 absl::StatusOr<PemCertificate> FakeApiServer::IssueClientCertificate(const FakeUser& user) const {

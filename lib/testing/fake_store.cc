@@ -97,7 +97,7 @@ bool Watcher::Drain(std::vector<Item>* out) {
     out->push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
-  return !closed_ || !out->empty();
+  return !closed_;
 }
 
 bool Watcher::closed() const {

@@ -107,7 +107,7 @@ class Watcher {
   // or the watch closes.
   void SetReadyCallback(std::function<void()> cb);
   // Moves every queued item into `out`. Returns false once the watch is
-  // closed and nothing is left.
+  // closed: nothing will follow what was moved.
   bool Drain(std::vector<Item>* out);
   bool closed() const;
   Storage storage() const { return storage_; }

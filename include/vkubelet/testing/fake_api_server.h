@@ -180,7 +180,10 @@ class FakeApiServer {
   std::string url() const;
   int port() const;
   const std::string& host() const;
-  // The CA that signed the serving certificate (TLS only; else empty).
+  // The generated CA: it signs the serving certificate (with TLS), client
+  // certificates from IssueClientCertificate, and the client certificate the
+  // server presents to kubelets when it proxies logs/exec (so a test kubelet
+  // can require it).
   const std::string& ca_pem() const;
   // A client certificate for `user` (CN = name, O = groups) from the CA.
   absl::StatusOr<PemCertificate> IssueClientCertificate(const FakeUser& user) const;
