@@ -221,6 +221,43 @@ TEST_CASE("Stop() with open streams and upgraded connections returns within the 
   CHECK(ThreadCount() == baseline);
 }
 
+TEST_CASE("Stop() lets an in-flight request finish within the grace") {
+  absl::Mutex mu;
+  bool in_handler = false;
+  bool release = false;
+  bool ctx_was_cancelled = true;
+  auto server = StartServer({}, [&](Request&, std::shared_ptr<Response> resp) {
+    {
+      absl::MutexLock lock(&mu);
+      in_handler = true;
+      mu.Await(absl::Condition(&release));
+    }
+    bool cancelled = resp->context().Done();
+    resp->Send(200, {}, "finished");
+    absl::MutexLock lock(&mu);
+    ctx_was_cancelled = cancelled;
+  });
+  REQUIRE(server);
+  auto client = MakeClient(server->port());
+  absl::StatusOr<ClientResponse> result;
+  std::thread requester([&] { result = client->Do(TestCtx(), Get("/slow")); });
+  REQUIRE(AwaitFor(mu, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return in_handler; }, absl::Seconds(10)));
+  std::thread stopper([&] { server->Stop(absl::Seconds(20)); });
+  // New connections are refused once stopping began.
+  REQUIRE(Eventually([&] { return !RawSocket(server->port()).connected(); }));
+  {
+    absl::MutexLock lock(&mu);
+    release = true;
+  }
+  requester.join();
+  stopper.join();
+  VK_REQUIRE_OK(result);
+  CHECK(result->status == 200);
+  CHECK(result->body == "finished");
+  absl::MutexLock lock(&mu);
+  CHECK_FALSE(ctx_was_cancelled);
+}
+
 TEST_CASE("Stop() aborts connections that outlive the grace") {
   auto server = StartServer({}, [](Request&, std::shared_ptr<Response> resp) {
     // Ignores its context: only the end of the grace closes it.

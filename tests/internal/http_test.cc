@@ -390,6 +390,45 @@ TEST_CASE("WebSocket echo with a chosen subprotocol") {
   CHECK(close_code == 1000);
 }
 
+TEST_CASE("a WebSocket message over max_message_bytes closes the connection with 1009") {
+  absl::Mutex mu;
+  int server_close_code = 0;
+  int messages = 0;
+  auto server = StartServer({}, [&](Request&, std::shared_ptr<Response> resp) {
+    WebSocketOptions opts;
+    opts.max_message_bytes = 1024;
+    auto ws = resp->AcceptWebSocket("", opts);
+    if (!ws.ok()) return;
+    std::shared_ptr<WebSocketConnection> w = *ws;
+    w->Start(
+        [&](std::string, bool) {
+          absl::MutexLock lock(&mu);
+          ++messages;
+        },
+        [&, w](int code, const std::string&) {
+          absl::MutexLock lock(&mu);
+          server_close_code = code;
+        });
+  });
+  REQUIRE(server);
+  auto client = MakeClient(server->port());
+  auto ws = client->WebSocket(TestCtx(), "/", {});
+  VK_REQUIRE_OK(ws);
+  CHECK((*ws)->subprotocol().empty());
+  bool closed = false;
+  (*ws)->Start([](std::string, bool) {}, [&](int, const std::string&) {
+    absl::MutexLock lock(&mu);
+    closed = true;
+  });
+  CHECK((*ws)->Send(std::string(1000, 'a')));
+  CHECK((*ws)->Send(std::string(2000, 'b')));
+  REQUIRE(AwaitFor(mu, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return server_close_code != 0 && closed; },
+                   absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  CHECK(messages == 1);
+  CHECK(server_close_code == 1009);
+}
+
 TEST_CASE("AcceptWebSocket on a plain request is refused without sending anything") {
   auto server = StartServer({}, [](Request&, std::shared_ptr<Response> resp) {
     auto ws = resp->AcceptWebSocket("");

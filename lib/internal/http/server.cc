@@ -207,7 +207,15 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   void ServerStopping() {
     net::dispatch(ch_->executor(), [self = shared_from_this()] {
       self->keep_alive_ = false;
-      if (!self->in_request_ && !self->detached_) self->ch_->CloseOnStrand(absl::OkStatus(), absl::Seconds(1));
+      if (self->detached_) return;
+      if (!self->in_request_) {
+        self->ch_->CloseOnStrand(absl::OkStatus(), absl::Seconds(1));
+        return;
+      }
+      // A stream (watch, logs -f) would only end with the grace: ask its
+      // producer to stop now. Ordinary requests may finish undisturbed.
+      auto resp = self->response_.lock();
+      if (resp && resp->streaming() && self->req_cancel_) self->req_cancel_();
     });
   }
 
@@ -417,6 +425,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
     bool upgrade = req.IsUpgrade("");
     if (upgrade) resp->upgrade_token_ = req.headers.Get("Upgrade");
     resp->websocket_request_ = upgrade && req.IsUpgrade("websocket");
+    response_ = resp;
 
     // Only non-upgrade requests are watched: bytes after an upgrade request
     // belong to the upgraded protocol.
@@ -443,6 +452,7 @@ class ServerSession : public std::enable_shared_from_this<ServerSession> {
   bool detached_ = false;
   bool watch_reading_ = false;
   CancelFn req_cancel_;
+  std::weak_ptr<Response> response_;
 };
 
 // --- ServerImpl --------------------------------------------------------------------------
@@ -567,7 +577,7 @@ void ServerImpl::Stop(absl::Duration grace) {
   }
   for (auto& s : live) s->ServerStopping();
   live.clear();
-  rt_.CancelAll();
+  rt_.CancelLongLived();
   rt_.WaitNoChannels(grace);
   rt_.Shutdown();
   pool_.Stop();
@@ -706,11 +716,17 @@ bool Response::started() const {
   return state_ != State::kNone;
 }
 
+bool Response::streaming() const {
+  absl::MutexLock lock(&mu_);
+  return state_ == State::kStreaming;
+}
+
 std::shared_ptr<Channel> Response::TakeOver() {
   if (state_ != State::kNone) return nullptr;
   auto ch = channel_.lock();
   if (!ch || ch->IsClosed()) return nullptr;
   state_ = State::kTakenOver;
+  ch->long_lived = true;
   return ch;
 }
 

@@ -28,11 +28,18 @@
 // Response dropped without a reply answers 500; one dropped mid-stream
 // finishes the stream.
 //
-// Stop(grace): stops accepting, closes idle keep-alive connections, cancels
-// every request/connection context (so streaming handlers and upgraded
-// sessions wind down), waits up to `grace` for connections to finish, then
-// aborts the rest, stops the I/O threads and joins them and the handler pool.
-// Handlers must honour their context: Stop joins the handler threads.
+// Stop(grace): stops accepting, closes idle keep-alive connections, lets
+// in-flight requests finish (their connections close after the response),
+// cancels at once the contexts of open streams and upgraded connections (so
+// watches, `logs -f` and exec sessions wind down), waits up to `grace` for
+// connections to finish, then cancels every context, aborts what is left,
+// stops the I/O threads and joins them and the handler pool. Handlers must
+// honour their context: Stop joins the handler threads.
+//
+// Long-lived streams should not occupy a handler thread for their whole
+// life when there may be many of them (watches): keep the shared_ptr to the
+// Response and write to it from wherever events come from; Write never
+// blocks. Use WaitWritable for backpressure where a slow reader matters.
 
 #ifndef VKUBELET_INTERNAL_HTTP_SERVER_H_
 #define VKUBELET_INTERNAL_HTTP_SERVER_H_
@@ -140,9 +147,11 @@ class Response {
   bool Finish();
   // True once Send/StartStream/Upgrade/Hijack/AcceptWebSocket was used.
   bool started() const;
+  // True between StartStream and Finish.
+  bool streaming() const;
 
   // Cancelled when the client disconnects, the response completes, or the
-  // server stops.
+  // server stops (at once for a stream, at the end of the grace otherwise).
   const Context& context() const { return ctx_; }
 
   // Writes `101 Switching Protocols` with `headers` (Connection/Upgrade are

@@ -88,6 +88,17 @@ size_t IoRuntime::LiveChannels() const {
 
 void IoRuntime::CancelAll() { cancel_(); }
 
+void IoRuntime::CancelLongLived() {
+  std::vector<std::shared_ptr<Channel>> all;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, ch] : channels_) {
+      if (ch->long_lived.load()) all.push_back(ch);
+    }
+  }
+  for (auto& ch : all) ch->CancelContext();
+}
+
 void IoRuntime::AbortAll() {
   std::vector<std::shared_ptr<Channel>> all;
   {
@@ -479,7 +490,15 @@ void Channel::Finalize(absl::Status why) {
   read_idle_.clear();
   auto on_closed = std::move(on_closed_);
   auto owner = std::move(owner_);
-  if (on_closed) on_closed(why);
+  if (on_closed) {
+    try {
+      on_closed(why);
+    } catch (const std::exception& e) {
+      log::Error(ctx_, "connection close callback threw", {{"error", e.what()}});
+    } catch (...) {
+      log::Error(ctx_, "connection close callback threw");
+    }
+  }
   rt_->Unregister(id_);
 }
 

@@ -96,6 +96,8 @@ class IoRuntime {
   size_t LiveChannels() const;
   // Cancels the root context (every channel's and request's context).
   void CancelAll();
+  // Cancels the contexts of channels marked long-lived (upgraded).
+  void CancelLongLived();
   // Aborts every open channel.
   void AbortAll();
   // Waits until no channel is open or `timeout` passed; true if none is open.
@@ -275,6 +277,11 @@ class Channel : public std::enable_shared_from_this<Channel> {
   void Abort(absl::Status why);
   bool IsClosed() const;
   bool AcceptsWrites() const;
+  // Cancels context() without closing (the owner decides what to do).
+  void CancelContext() { cancel_(); }
+  // Set for connections taken over after an upgrade: Server::Stop cancels
+  // their contexts at once instead of waiting for them to go idle.
+  std::atomic<bool> long_lived{false};
 
   // --- Strand only -------------------------------------------------------------
   // The mode object kept alive until finalization, and called then.
