@@ -48,19 +48,25 @@ class ContextState : public std::enable_shared_from_this<ContextState> {
   }
 
   void Cancel(absl::Status why) {
-    std::map<uint64_t, std::function<void()>> cbs;
     {
       absl::MutexLock lock(&mu_);
       if (done_) return;
       done_ = true;
       err_ = std::move(why);
-      cbs.swap(callbacks_);
     }
-    for (auto& [id, cb] : cbs) {
+    // Take the callbacks one at a time, marking each as firing under the same
+    // lock, so that a Remove() either finds it still pending (and it never
+    // runs) or waits for it to finish.
+    while (true) {
+      std::function<void()> cb;
       {
         absl::MutexLock lock(&mu_);
-        firing_id_ = id;
+        if (callbacks_.empty()) break;
+        auto it = callbacks_.begin();
+        firing_id_ = it->first;
         firing_thread_ = std::this_thread::get_id();
+        cb = std::move(it->second);
+        callbacks_.erase(it);
       }
       cb();
       absl::MutexLock lock(&mu_);
