@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "internal/http/server.h"
 #include "vkubelet/testing/assertions.h"
+#include "vkubelet/types.h"
 
 namespace vkubelet::test {
 
@@ -125,6 +126,20 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A minimal valid pod; bound to `node` when it is not empty.
+inline corev1::Pod MakePod(const std::string& ns, const std::string& name, const std::string& node = "",
+                           const std::vector<std::pair<std::string, std::string>>& labels = {}) {
+  corev1::Pod pod;
+  pod.mutable_metadata()->set_namespace_(ns);
+  pod.mutable_metadata()->set_name(name);
+  for (const auto& [k, v] : labels) (*pod.mutable_metadata()->mutable_labels())[k] = v;
+  corev1::Container* c = pod.mutable_spec()->add_containers();
+  c->set_name("main");
+  c->set_image("nginx:1.27");
+  if (!node.empty()) pod.mutable_spec()->set_nodename(node);
+  return pod;
+}
 
 }  // namespace vkubelet::test
 
