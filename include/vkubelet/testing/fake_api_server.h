@@ -106,8 +106,9 @@ struct FakeApiServerOptions {
 
   // Time source for timestamps (creation, deletion, events) and bookmarks.
   const Clock* clock = Clock::Real();
-  // Events kept per resource for watches that start from a resourceVersion.
-  size_t watch_history = 100000;
+  // Events kept per resource for watches that start from a resourceVersion
+  // (older versions get 410 Expired, like a compacted real server).
+  size_t watch_history = 20000;
   // How often watchers that asked for bookmarks get one (0: never; see
   // SendBookmarks).
   absl::Duration bookmark_interval = absl::Minutes(1);
