@@ -121,7 +121,7 @@ TEST_CASE("garbage gets 400 and a closed connection; other connections are unaff
   REQUIRE(server);
   auto client = MakeClient(server->port());
   VK_REQUIRE_OK(client->Do(TestCtx(), Get("/")));
-  for (std::string garbage : {std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 19), std::string("GET\r\n\r\n"),
+  for (std::string garbage : {std::string("\x16\x03\x01\x02\x00garbage\r\n\r\n", 16), std::string("GET\r\n\r\n"),
                               std::string("GET / HTTP/9.9\r\n\r\n"), std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
                               std::string("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n")}) {
     RawSocket s(server->port());
