@@ -29,6 +29,7 @@ SpdySession::SpdySession(const SessionOptions& options, SessionVisitor* visitor)
       compressor_(options.compression_level),
       next_local_stream_id_(options.role == Role::kClient ? 1 : 2),
       next_ping_id_(options.role == Role::kClient ? 1 : 2) {
+  output_released_ = options_.role == Role::kClient || !options_.server_speaks_after_client;
   options_.max_send_frame_size = std::clamp<uint32_t>(options_.max_send_frame_size, 1,
                                                       kMaxFrameLength);
   options_.initial_stream_window = Clamp31(options_.initial_stream_window);
@@ -122,6 +123,7 @@ size_t SpdySession::SendWindow(uint32_t stream_id) const {
 }
 
 std::string SpdySession::TakeOutput() {
+  if (!output_released_) return {};
   std::string out;
   out.swap(output_);
   return out;
@@ -217,6 +219,7 @@ absl::Status SpdySession::Feed(std::string_view bytes) {
   }
   if (!status_.ok()) return status_;
   if (input_finished_) return absl::FailedPreconditionError("spdy: Feed() after FinishInput()");
+  if (!bytes.empty()) output_released_ = true;  // the client has read our 101
   in_feed_ = true;
   while (!bytes.empty() && state_ != ParseState::kDead) {
     switch (state_) {

@@ -43,7 +43,13 @@
 //   that arrive on a stream it opened before that stream's SYN_REPLY, so this
 //   engine refuses to send DATA/HEADERS on a peer-opened stream before
 //   Reply().
-// * No initial SETTINGS from either side.
+// * No initial SETTINGS from either side, and the server never speaks first.
+//   That matters: client-go's SpdyRoundTripper reads the "101 Switching
+//   Protocols" response through a bufio.Reader and then hands the raw
+//   connection to spdystream, so bytes a server sends right behind the 101
+//   can be swallowed by that buffer — a frame cut in two there desynchronises
+//   the client for good. A server-role session therefore holds all output
+//   until the client's first bytes arrive (server_speaks_after_client).
 //
 // What this engine does:
 // * Feed() parses any chunking; DATA payloads are delivered as they arrive
@@ -77,6 +83,8 @@
 //     malformed (but decompressible) header block -> RST PROTOCOL_ERROR
 //     too many peer streams                       -> RST REFUSED_STREAM
 //     DATA frame above max_data_frame_size        -> RST FRAME_TOO_LARGE
+//   DATA and HEADERS on a stream this side opened are delivered even before
+//   its SYN_REPLY (spdystream would drop them; nothing is lost by taking them).
 //   Session-level errors (bad version, bad lengths, reserved bits set, control
 //   frames above the limit, zero ids where Go forbids them, a corrupt or
 //   oversized compressed header block) queue GOAWAY(PROTOCOL_ERROR) and make
@@ -121,8 +129,10 @@ struct SessionOptions {
   // Session-wide receive window (SPDY/3.1 starts at 64 KiB; a larger value is
   // announced with a WINDOW_UPDATE on stream 0).
   uint32_t session_window = 1024 * 1024;
-  // Streams the peer may have open at once; more are refused.
-  uint32_t max_concurrent_streams = 100;
+  // Streams the peer may have open at once; more are refused. Port-forward
+  // uses two streams per forwarded connection and spdystream sets no limit,
+  // so keep this generous.
+  uint32_t max_concurrent_streams = 1000;
   // Largest DATA payload accepted from the peer. The default is the protocol
   // maximum because spdystream writes each Write() as one frame.
   uint32_t max_data_frame_size = kMaxFrameLength;
@@ -134,6 +144,10 @@ struct SessionOptions {
   uint32_t max_send_frame_size = 32 * 1024;
   // zlib level of outgoing header blocks (Go uses 9).
   int compression_level = 9;
+  // Role server: TakeOutput() returns nothing until the client has sent its
+  // first bytes (see the file comment). Keep true on a raw connection after
+  // an HTTP upgrade; false is safe inside message-framed transports.
+  bool server_speaks_after_client = true;
 };
 
 // A stream the peer opened (SYN_STREAM).
@@ -220,8 +234,10 @@ class SpdySession {
   absl::Status FinishInput();
 
   // ---- output ----
-  // Bytes to write to the transport, in order; empties the buffer.
+  // Bytes to write to the transport, in order; empties the buffer. Empty
+  // while a server still waits for the client's first bytes.
   std::string TakeOutput();
+  // Bytes queued for the transport (held ones included).
   size_t PendingOutputBytes() const { return output_.size(); }
 
   // ---- streams ----
@@ -336,6 +352,7 @@ class SpdySession {
   SessionVisitor* visitor_;
   absl::Status status_;
   std::string output_;
+  bool output_released_ = true;
   HeaderCompressor compressor_;
   HeaderDecompressor decompressor_;
 
