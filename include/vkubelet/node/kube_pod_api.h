@@ -1,10 +1,10 @@
 // Copyright 2026 The vkubelet Authors. Licensed under the Apache License 2.0.
 //
-// KubePodApi: the PodApi of a real (or fake) API server — a node-scoped pod
-// cache fed by list+watch (fieldSelector spec.nodeName=<node>; re-list on 410
-// Expired, on a broken stream and after a server restart, with backoff) and
-// the three pod writes the PodController makes (status PATCH, DELETE with a
-// UID precondition, live GET), all over a shared kube::RestClient.
+// KubePodApi: the PodApi of a real (or fake) API server — the node-scoped pod
+// cache of a kube::Informer<corev1::Pod> (fieldSelector spec.nodeName=<node>;
+// resume, re-list on 410, backoff are the informer's) and the pod writes the
+// PodController makes (status PATCH, DELETE with a UID precondition, live
+// GET) through kube::ResourceClient<corev1::Pod>, over a shared RestClient.
 
 #ifndef VKUBELET_NODE_KUBE_POD_API_H_
 #define VKUBELET_NODE_KUBE_POD_API_H_
@@ -29,13 +29,13 @@ struct KubePodApiOptions {
   // A watch asks the server to end after this long (then it is re-opened).
   absl::Duration watch_timeout = absl::Minutes(5);
   // Wait between failed list/watch attempts: doubles from initial to max.
-  absl::Duration backoff_initial = absl::Milliseconds(100);
+  absl::Duration backoff_initial = absl::Milliseconds(800);
   absl::Duration backoff_max = absl::Seconds(30);
   absl::Duration request_timeout = absl::Seconds(30);
-  const Clock* clock = nullptr;  // nullptr: the real clock
+  const Clock* clock = nullptr;  // the informer's clock; nullptr: the real clock
 };
 
-// Pod events from the cache, delivered on the watch thread.
+// Pod events from the cache, delivered on the informer's dispatch thread.
 struct PodEventHandlers {
   std::function<void(const std::shared_ptr<const corev1::Pod>&)> on_add;
   std::function<void(const std::shared_ptr<const corev1::Pod>&, const std::shared_ptr<const corev1::Pod>&)>
@@ -48,7 +48,7 @@ class KubePodApi : public PodApi {
   // Handlers that forward to `controller`.
   static PodEventHandlers HandlersFor(PodController* controller);
 
-  // Set before Run.
+  // Set before Run (may be called more than once: every set gets every event).
   virtual void SetHandlers(PodEventHandlers handlers) = 0;
   // Lists and watches until `ctx` is done. Call once, on a thread of its own.
   virtual void Run(const Context& ctx) = 0;
