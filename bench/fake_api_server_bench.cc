@@ -175,7 +175,7 @@ void BM_CreatePods(benchmark::State& state) {
   state.SetItemsProcessed(created);
   state.SetLabel(protobuf ? "protobuf" : "json");
 }
-BENCHMARK(BM_CreatePods)->Arg(1)->Arg(0);
+BENCHMARK(BM_CreatePods)->Arg(1)->Arg(0)->UseRealTime();
 
 }  // namespace
 
