@@ -90,6 +90,27 @@ void BM_Json_DecodePod(benchmark::State& state) {
 }
 BENCHMARK(BM_Json_DecodePod);
 
+// The share of BM_Json_DecodePod spent in the JSON parser itself.
+void BM_Json_ParseOnlyPod(benchmark::State& state) {
+  const std::string& text = PodJsonCompact();
+  for (auto _ : state) {
+    auto v = nlohmann::ordered_json::parse(text);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_Json_ParseOnlyPod);
+
+void BM_Json_ParseOnlySortedPod(benchmark::State& state) {
+  const std::string& text = PodJsonCompact();
+  for (auto _ : state) {
+    auto v = nlohmann::json::parse(text);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetBytesProcessed(state.iterations() * text.size());
+}
+BENCHMARK(BM_Json_ParseOnlySortedPod);
+
 void BM_Json_EncodePod(benchmark::State& state) {
   vkubelet::corev1::Pod pod;
   Require(vkubelet::kube::DecodeJson(PodJson(), &pod));

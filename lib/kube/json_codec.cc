@@ -432,7 +432,13 @@ class ValueWriter {
   void EndObject() { stack_.pop_back(); }
   void BeginArray() { Open(nlohmann::json::array()); }
   void EndArray() { stack_.pop_back(); }
-  void Key(std::string_view k) { key_.assign(k.data(), k.size()); }
+  void Key(std::string_view k) {
+    if (internal::IsValidUtf8(k)) {
+      key_.assign(k.data(), k.size());
+    } else {
+      key_ = internal::SanitizeUtf8(k);  // map keys come from protobuf unchecked
+    }
+  }
   void String(std::string_view s) {
     if (internal::IsValidUtf8(s)) {
       Slot() = std::string(s);

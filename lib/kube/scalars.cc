@@ -57,7 +57,7 @@ bool Expect(std::string_view s, size_t& pos, char c) {
 }  // namespace
 
 std::string FormatRfc3339Time(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(t)),
+  return absl::FormatTime("%E4Y-%m-%d%ET%H:%M:%SZ", absl::FromUnixSeconds(absl::ToUnixSeconds(t)),
                           absl::UTCTimeZone());
 }
 
@@ -65,7 +65,7 @@ std::string FormatRfc3339MicroTime(absl::Time t) {
   // Truncate towards the past, like Go's Time.Truncate on positive times.
   int64_t micros = absl::ToUnixMicros(t);
   absl::Time truncated = absl::FromUnixMicros(micros);
-  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", truncated, absl::UTCTimeZone());
+  return absl::FormatTime("%E4Y-%m-%d%ET%H:%M:%E6SZ", truncated, absl::UTCTimeZone());
 }
 
 absl::StatusOr<absl::Time> ParseRfc3339Time(std::string_view text) {
@@ -118,6 +118,10 @@ absl::StatusOr<absl::Time> ParseRfc3339Time(std::string_view text) {
   if (civil.day() != day || civil.month() != month) return bad("day out of range");
   absl::Time t = absl::FromCivil(civil, absl::UTCTimeZone()) - absl::Seconds(offset_seconds) +
                  absl::Nanoseconds(nanos);
+  // Go cannot write years outside 0000-9999 in JSON; an offset must not push
+  // the UTC time there either.
+  int64_t utc_year = absl::ToCivilYear(t, absl::UTCTimeZone()).year();
+  if (utc_year < 0 || utc_year > 9999) return bad("year outside 0000-9999 in UTC");
   return t;
 }
 

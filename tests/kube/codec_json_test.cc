@@ -112,8 +112,11 @@ TEST_CASE("Go string escaping") {
   (*cm.mutable_data())["k"] = std::string("<a&b>\"\\\n\t\x01\xe2\x80\xa8 caf\xc3\xa9 \xff");
   std::string text = EncodeJson(cm);
   CHECK(text == "{\"data\":{\"k\":\"\\u003ca\\u0026b\\u003e\\\"\\\\\\n\\t\\u0001\\u2028 caf\xc3\xa9 \\ufffd\"}}");
-  // ToJsonValue keeps the value dump()-able even for invalid UTF-8.
+  // ToJsonValue keeps the value dump()-able even for invalid UTF-8, in keys too.
   CHECK_NOTHROW((void)ToJsonValue(cm).dump());
+  (*cm.mutable_data())["bad\xffkey"] = "v";
+  CHECK_NOTHROW((void)ToJsonValue(cm).dump());
+  CHECK(ToJsonValue(cm)["data"].contains("bad\xEF\xBF\xBDkey"));
 }
 
 TEST_CASE("RawExtension, FieldsV1 and string lists are inline JSON") {

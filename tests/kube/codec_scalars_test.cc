@@ -37,6 +37,7 @@ TEST_CASE("Time and MicroTime formatting") {
         "2024-05-01T12:00:00.123456Z");
   CHECK(FormatRfc3339MicroTime(At(2024, 5, 1, 12, 0, 0)) == "2024-05-01T12:00:00.000000Z");
   CHECK(FormatRfc3339Time(absl::UnixEpoch()) == "1970-01-01T00:00:00Z");
+  CHECK(FormatRfc3339Time(At(999, 1, 2, 3, 4, 5)) == "0999-01-02T03:04:05Z");
 }
 
 TEST_CASE("Time parsing") {
@@ -58,6 +59,7 @@ TEST_CASE("Time parsing") {
   for (const char* bad : {"", "2024-05-01", "2024-05-01 12:00:00Z", "2024-05-01T12:00:00", "2024-13-01T00:00:00Z",
                           "2023-02-29T00:00:00Z", "2024-05-01T24:00:00Z", "2024-05-01T12:00:60Z",
                           "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00Zjunk", "2024-05-01T12:00:00+0200",
+                          "0000-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00",
                           "yesterday"}) {
     CAPTURE(bad);
     auto r = ParseRfc3339Time(bad);

@@ -47,6 +47,16 @@
 // since a present zero can be meaningful (`automountServiceAccountToken:
 // false`) and the schema cannot tell which ones are.
 //
+// Values: a Quantity is kept as written (validated with
+// resource::Quantity::Parse; a JSON number is stored as its decimal text); an
+// IntOrString or a Time decoded from JSON sets every protobuf field Go writes
+// (type/intVal/strVal; seconds/nanos), so the protobuf bytes match Go's; Time
+// drops sub-second digits, MicroTime keeps microseconds. A RawExtension or
+// runtime.Unknown whose bytes hold a protobuf envelope of a known kind
+// (FindPrototype) is shown in JSON as that object; bytes that are neither
+// JSON nor such an envelope are shown as null. JSON text nested deeper than
+// 1000 levels is rejected before parsing.
+//
 // Unknown fields: protobuf decoding keeps fields unknown to the schema (proto2
 // unknown-field set), so an object read from a newer server survives a
 // read-modify-write in protobuf. JSON decoding cannot keep them (a JSON field
