@@ -15,6 +15,7 @@
 #include "node/test_provider.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/kube/rest_client.h"
+#include "vkubelet/node/kube_event_sink.h"
 #include "vkubelet/node/kube_pod_api.h"
 #include "vkubelet/testing/assertions.h"
 #include "vkubelet/testing/fake_api_server.h"
@@ -381,6 +382,78 @@ TEST_CASE("200 pods through an API server restart and a 410: right end state, no
     CHECK(n <= 1);
   }
   CHECK(h.provider().size() == kPods - kPods / 10);
+}
+
+TEST_CASE("a mandatory ConfigMap that is missing keeps the pod from the provider until it appears") {
+  FOR_BOTH_MODES(opts);
+  Harness h(opts);
+  corev1::Pod pod = MakePod("web");
+  auto* v = pod.mutable_spec()->mutable_containers(0)->add_env();
+  v->set_name("LEVEL");
+  v->mutable_valuefrom()->mutable_configmapkeyref()->mutable_localobjectreference()->set_name("settings");
+  v->mutable_valuefrom()->mutable_configmapkeyref()->set_key("level");
+  VK_REQUIRE_OK(h.server().Create(pod));
+  REQUIRE(h.events().WaitFor(kReasonMandatoryConfigMapNotFound));
+  // Retried (the clock moves the backoff along), still never handed over.
+  REQUIRE(h.Eventually([&] { return h.events().Count(kReasonMandatoryConfigMapNotFound) >= 3; }, absl::Seconds(20),
+                       absl::Seconds(1)));
+  CHECK(h.provider().creates("default/web") == 0);
+  CHECK(h.ApiPod("web")->status().phase() == "Pending");
+  h.resources().AddConfigMap("default", "settings", {{"level", "debug"}});
+  REQUIRE(h.Eventually([&] { return h.provider().Has("default/web"); }, absl::Seconds(20), absl::Seconds(1)));
+  auto env = h.provider().Pod("default/web")->spec().containers(0).env();
+  bool found = false;
+  for (const auto& e : env) found |= e.name() == "LEVEL" && e.value() == "debug";
+  CHECK(found);
+  CHECK(h.provider().creates("default/web") == 1);
+}
+
+TEST_CASE("metrics snapshot") {
+  Harness h({.notifier = true});
+  VK_REQUIRE_OK(h.server().Create(MakePod("web")));
+  REQUIRE(h.WaitRunning("web"));
+  REQUIRE(h.Eventually([&] { return h.controller().GetMetrics().status_patch.calls >= 1; }));
+  auto m = h.controller().GetMetrics();
+  CHECK(m.create_pod.calls == 1);
+  CHECK(m.create_pod.errors == 0);
+  CHECK(m.get_pods.calls == 1);
+  CHECK(m.sync.calls >= 1);
+  CHECK(m.sync_queue.processed >= 1);
+  CHECK(m.notifications >= 1);
+  CHECK(m.tracked_pods == 1);
+}
+
+TEST_CASE("events reach the API server, repeats as a count") {
+  auto server = FakeApiServer::Start({});
+  VK_REQUIRE_OK(server);
+  kube::ClientConfig cfg;
+  cfg.server = (*server)->url();
+  auto client = kube::RestClient::Create(cfg);
+  VK_REQUIRE_OK(client);
+  auto recorder = NewApiEventRecorder(NewKubeEventSink(*client), {.component = "vk/pod-controller", .instance = "vk"});
+  auto [ctx, cancel] = Context::Background().WithCancel();
+  std::thread t([&, ctx = ctx] { recorder->Run(ctx); });
+  corev1::Pod pod = MakePod("web");
+  pod.mutable_metadata()->set_uid("uid-web");
+  recorder->RecordPod(pod, kEventTypeWarning, kReasonProviderCreateFailed, "quota exceeded");
+  auto created = [&] { return recorder->GetStats().created == 1; };
+  for (int i = 0; i < 2000 && !created(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  REQUIRE(created());
+  recorder->RecordPod(pod, kEventTypeWarning, kReasonProviderCreateFailed, "quota exceeded");
+  auto patched = [&] { return recorder->GetStats().patched == 1; };
+  for (int i = 0; i < 2000 && !patched(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  REQUIRE(patched());
+  cancel();
+  t.join();
+  auto events = (*server)->List<corev1::Event>("default");
+  VK_REQUIRE_OK(events);
+  REQUIRE(events->size() == 1);
+  const auto& ev = *events->front();
+  CHECK(ev.count() == 2);
+  CHECK(ev.reason() == "ProviderCreateFailed");
+  CHECK(ev.involvedobject().name() == "web");
+  CHECK(ev.source().component() == "vk/pod-controller");
+  CHECK(ev.reportinginstance() == "vk");
 }
 
 }  // namespace
