@@ -446,10 +446,18 @@ TEST_CASE("a failing ping turns Ready False within one interval; recovery turns 
   VK_CHECK_OK(nc->Stop());
 }
 
+// Unblocks the provider when a test ends early, so that shutdown can join
+// the thread inside Ping (declare it after the controller).
+struct Unblocker {
+  FakeNodeProvider* provider;
+  ~Unblocker() { provider->Unblock(); }
+};
+
 TEST_CASE("a stuck ping is never stacked and counts as failed after the timeout") {
   Fixture f;
   f.provider_.Block(/*ignore_cancel=*/true);
   auto nc = f.StartWith(f.Options());
+  Unblocker unblock{&f.provider_};
   REQUIRE(Fixture::WaitMetrics(*nc, [&](const auto&) { return f.provider_.pings() == 1; }));
 
   f.clock_.Advance(absl::Seconds(5));  // ping_timeout
@@ -497,9 +505,9 @@ TEST_CASE("1000 quick notifications never block the provider and the last one la
   Fixture f;
   auto nc = f.StartWith(f.Options());
   VK_REQUIRE_OK(nc->WaitReady(Context::Background().WithTimeout(kWait)));
-  // Every API request now takes 200 ms: a callback that waited for a write
-  // would take at least that long.
-  const absl::Duration delay = absl::Milliseconds(200);
+  // Every API request now takes a second: a callback that waited for a
+  // write would take at least that long.
+  const absl::Duration delay = absl::Seconds(1);
   f.server_->SetResponseDelay(delay);
   const uint64_t patches_before = nc->GetMetrics().status_patches;
 

@@ -30,7 +30,8 @@
 //    otherwise.
 //  * Ping: every ping_interval, single-flight (a Ping still running is never
 //    stacked: the next tick just waits for it), judged failed after
-//    ping_timeout.
+//    ping_timeout, when its Context is also cancelled. Shutdown joins the
+//    thread that calls Ping, so Ping must return once its Context is done.
 //  * NotifyNodeStatus never blocks the provider: notifications are coalesced
 //    (the latest node wins) and written by the controller's own thread.
 //
@@ -168,7 +169,8 @@ class NodeController {
                                                              std::shared_ptr<kube::RestClient> client,
                                                              NodeProvider* provider = nullptr,
                                                              NodeConfigurer* configurer = nullptr);
-  // Stops (and joins) if still running.
+  // Stops (and joins) what Start started. A controller driven by Run must
+  // not be destroyed before Run returned.
   ~NodeController();
   NodeController(const NodeController&) = delete;
   NodeController& operator=(const NodeController&) = delete;
