@@ -3,7 +3,6 @@
 #include "vkubelet/node/node_controller.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <thread>
 #include <utility>
