@@ -145,8 +145,11 @@ class SyntheticProvider : public PodLifecycleHandler, public PodMetricsProvider 
 struct HttpFixture {
   HttpFixture() {
     auto ca = tls::GenerateCa({});
-    auto client_cert = tls::IssueCertificate(
-        *ca, tls::LeafOptions{.common_name = "metrics-server", .server_auth = false, .client_auth = true});
+    tls::LeafOptions leaf;
+    leaf.common_name = "metrics-server";
+    leaf.server_auth = false;
+    leaf.client_auth = true;
+    auto client_cert = tls::IssueCertificate(*ca, leaf);
     api::KubeletServerOptions o;
     o.node_name = "vk-bench";
     o.address = "127.0.0.1";
