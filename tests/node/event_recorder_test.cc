@@ -108,7 +108,9 @@ struct Harness {
 };
 
 TEST_CASE("an event is created in the object's namespace with source and reporting fields") {
-  Harness h({.component = "vk-node/pod-controller"});
+  EventRecorderOptions opts;
+  opts.component = "vk-node/pod-controller";
+  Harness h(opts);
   h.recorder->RecordPod(MakePod("web"), kEventTypeWarning, "ProviderCreateFailed", "boom");
   REQUIRE(h.sink->WaitCalls(1));
   auto call = h.sink->calls()[0];
@@ -199,7 +201,10 @@ TEST_CASE("the spam filter limits events per object and refills slowly") {
 }
 
 TEST_CASE("Record never blocks: a full queue drops the oldest event") {
-  Harness h({.max_queued = 3, .spam_burst = 0});
+  EventRecorderOptions opts;
+  opts.max_queued = 3;
+  opts.spam_burst = 0;
+  Harness h(opts);
   h.sink->Pause(true);
   h.recorder->RecordPod(MakePod("p0"), kEventTypeNormal, "R", "in flight");
   // Wait until the sender took p0 (the queue is then empty).
