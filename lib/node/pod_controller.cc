@@ -203,9 +203,6 @@ class PodController::Impl {
     threads.emplace_back([&] { status_queue_.Run(ctx, options_.workers); });
     if (notifier_ == nullptr) threads.emplace_back([&] { PollLoop(ctx); });
     ready_.store(true);
-    {
-      absl::MutexLock lock(&ready_mu_);
-    }
     ctx.Wait();
     for (auto& t : threads) t.join();
     return absl::OkStatus();
@@ -658,7 +655,6 @@ class PodController::Impl {
 
   mutable absl::Mutex metrics_mu_;
   PodControllerMetrics metrics_ ABSL_GUARDED_BY(metrics_mu_);
-  absl::Mutex ready_mu_;
 
   WorkQueue sync_queue_;
   WorkQueue delete_queue_;
