@@ -1436,12 +1436,12 @@ template absl::Status FromJsonValueImpl<nlohmann::ordered_json>(const nlohmann::
                                                                 google::protobuf::Message*, TypeMeta*,
                                                                 const JsonDecodeOptions&);
 
-absl::StatusOr<nlohmann::ordered_json> ParseJsonText(std::string_view text) {
+absl::StatusOr<nlohmann::json> ParseJsonText(std::string_view text) {
   if (JsonNestingDepth(text) > static_cast<size_t>(kMaxJsonDepth)) {
     return absl::InvalidArgumentError(absl::StrCat("JSON is nested deeper than ", kMaxJsonDepth, " levels"));
   }
   try {
-    return nlohmann::ordered_json::parse(text.begin(), text.end());
+    return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, column 3: ..."
@@ -1459,7 +1459,7 @@ absl::Status FromJsonValue(const nlohmann::json& value, google::protobuf::Messag
 
 absl::Status DecodeJson(std::string_view json, google::protobuf::Message* out, TypeMeta* type_meta,
                         const JsonDecodeOptions& options) {
-  VK_ASSIGN_OR_RETURN(nlohmann::ordered_json value, internal::ParseJsonText(json));
+  VK_ASSIGN_OR_RETURN(nlohmann::json value, internal::ParseJsonText(json));
   return internal::FromJsonValueImpl(value, out, type_meta, options);
 }
 

@@ -282,7 +282,7 @@ class JsonWatchDecoder final : public WatchDecoder {
   absl::StatusOr<DecodedWatchEvent> DecodeValue(const std::string& text) {
     auto parsed = internal::ParseJsonText(text);
     if (!parsed.ok()) return absl::InvalidArgumentError(absl::StrCat("JSON watch: ", parsed.status().message()));
-    const nlohmann::ordered_json& v = *parsed;
+    const nlohmann::json& v = *parsed;
     if (!v.is_object()) return absl::InvalidArgumentError("JSON watch: event is not an object");
     auto type_it = v.find("type");
     if (type_it == v.end() || !type_it->is_string()) {
