@@ -554,30 +554,39 @@ absl::StatusOr<http::http_response> RestClient::Impl::Execute(
 }
 
 absl::StatusOr<RestResponse> RestClient::Impl::Do(const Context& ctx, const RestRequest& request) {
-  std::shared_ptr<pplx::cancellation_token_source> cts;
-  CancelRegistration reg;
-  std::shared_ptr<http_client::http_client> client;
-  absl::Time start = absl::Now();
-  VK_ASSIGN_OR_RETURN(http::http_response resp, Execute(ctx, request, false, &cts, &reg, &client));
-  RestResponse out;
-  out.status_code = resp.status_code();
-  out.content_type = resp.headers().content_type();
-  out.headers = CopyHeaders(resp.headers());
-  try {
-    std::vector<unsigned char> v = resp.extract_vector().get();
-    out.body.assign(v.begin(), v.end());
-  } catch (const http::http_exception& e) {
-    std::error_code ec = e.error_code();
+  // Execute retries until response headers arrive; a body cut off after that
+  // (connection reset) is retried here, for idempotent requests only.
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<pplx::cancellation_token_source> cts;
+    CancelRegistration reg;
+    std::shared_ptr<http_client::http_client> client;
+    absl::Time start = absl::Now();
+    VK_ASSIGN_OR_RETURN(http::http_response resp, Execute(ctx, request, false, &cts, &reg, &client));
+    RestResponse out;
+    out.status_code = resp.status_code();
+    out.content_type = resp.headers().content_type();
+    out.headers = CopyHeaders(resp.headers());
+    absl::Status err;
     bool not_sent = false;
+    try {
+      std::vector<unsigned char> v = resp.extract_vector().get();
+      out.body.assign(v.begin(), v.end());
+    } catch (const http::http_exception& e) {
+      std::error_code ec = e.error_code();
+      err = TransportError(ctx, &e, &ec, &not_sent);
+    } catch (const std::exception& e) {
+      err = TransportError(ctx, &e, nullptr, &not_sent);
+    }
+    if (err.ok()) {
+      Record(request.method, out.status_code, absl::Now() - start);
+      return out;
+    }
     Record(request.method, 0, absl::Now() - start);
-    return TransportError(ctx, &e, &ec, &not_sent);
-  } catch (const std::exception& e) {
-    bool not_sent = false;
-    Record(request.method, 0, absl::Now() - start);
-    return TransportError(ctx, &e, nullptr, &not_sent);
+    if (!ctx.Err().ok()) return ctx.Err();
+    if (WaitBeforeRetry(ctx, request, attempt, 0, false, std::nullopt)) continue;
+    if (!ctx.Err().ok()) return ctx.Err();
+    return err;
   }
-  Record(request.method, out.status_code, absl::Now() - start);
-  return out;
 }
 
 namespace {

@@ -363,6 +363,37 @@ TEST_CASE("deadline and cancellation end a request in flight") {
   CHECK(server.RequestCount() == 2);
 }
 
+TEST_CASE("a response body cut off by a connection reset: GET is retried, POST is not") {
+  TestServer server;
+  std::atomic<int> calls{0};
+  server.SetHandler([&](const SeenRequest&, std::shared_ptr<ihttp::Response> resp) {
+    if (calls.fetch_add(1) % 2 == 0) {
+      // Headers promise 100 bytes; 10 arrive, then the connection drops.
+      auto conn = resp->Hijack();
+      REQUIRE(conn.ok());
+      (*conn)->Start([](std::string_view) {}, [](const absl::Status&) {});
+      (*conn)->Write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"partial\"");
+      absl::SleepFor(absl::Milliseconds(20));
+      (*conn)->Abort();
+    } else {
+      resp->Send(200, {{"Content-Type", "application/json"}}, R"({"whole":true})");
+    }
+  });
+  auto client = MustCreate(ConfigFor(server));
+  RestRequest req;
+  req.path = "/x";
+  auto resp = client->Do(Context::Background(), req);
+  VK_REQUIRE_OK(resp);
+  CHECK(resp->body == R"({"whole":true})");
+  CHECK(server.RequestCount() == 2);
+
+  req.method = "POST";
+  req.body = "{}";
+  absl::Status s = client->Do(Context::Background(), req).status();
+  CHECK(errdefs::IsUnavailable(s));
+  CHECK(server.RequestCount() == 3);
+}
+
 TEST_CASE("connections are reused") {
   TestServer server;
   server.SetHandler([](const SeenRequest&, std::shared_ptr<ihttp::Response> resp) { SendText(resp, 200, "ok"); });
