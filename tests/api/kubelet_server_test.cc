@@ -1052,7 +1052,54 @@ TEST_CASE("serving certificate from files, and no_auth for development") {
   VK_REQUIRE_OK(resp.status());
   CHECK(resp->status == 200);
   CHECK((*server)->serving_certificate_pem() == serving->cert_pem);
+
+  // Rotation: new files are picked up for new connections without a restart.
+  tls::CertKeyPem ca2 = MakeCa("rotated-ca");
+  auto rotated = tls::IssueCertificate(ca2, leaf);
+  REQUIRE(rotated.ok());
+  {
+    std::ofstream(dir + "/tls.key.new") << rotated->key_pem;
+    std::ofstream(dir + "/tls.crt.new") << rotated->cert_pem;
+  }
+  std::filesystem::rename(dir + "/tls.key.new", dir + "/tls.key");
+  std::filesystem::rename(dir + "/tls.crt.new", dir + "/tls.crt");
+  co.tls = http::ClientTlsOptions{ca2.cert_pem, "", "", "", false};
+  auto client2 = http::Client::Create(co);
+  REQUIRE(client2.ok());
+  auto after = (*client2)->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{}));
+  VK_REQUIRE_OK(after.status());
+  CHECK(after->status == 200);
+  // The old CA no longer verifies the server.
+  co.tls = http::ClientTlsOptions{ca.cert_pem, "", "", "", false};
+  auto client3 = http::Client::Create(co);
+  REQUIRE(client3.ok());
+  CHECK_FALSE((*client3)->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{})).ok());
   (*server)->Stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("request bodies are bounded") {
+  Env env(EnvConfig{.tweak = [](KubeletServerOptions& o) { o.max_body_bytes = 1024; }});
+  env.provider->SetSummary(stats::Summary{});
+  auto big = env.Do("POST", "/stats/summary", Creds{&env.alice}, std::string(4096, 'x'));
+  CHECK(big.status == 413);
+  CHECK(env.Do("POST", "/stats/summary", Creds{&env.alice}, std::string(100, 'x')).status == 200);
+}
+
+TEST_CASE("connections are bounded") {
+  Env env(EnvConfig{.tweak = [](KubeletServerOptions& o) { o.max_connections = 2; }});
+  // Two connections held open; a third is turned away, the first two still work.
+  auto c1 = env.Client(Creds{&env.alice});
+  auto c2 = env.Client(Creds{&env.alice});
+  auto r1 = c1->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{}));
+  auto r2 = c2->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{}));
+  VK_REQUIRE_OK(r1.status());
+  VK_REQUIRE_OK(r2.status());
+  auto c3 = env.Client(Creds{&env.alice});
+  auto r3 = c3->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{}));
+  CHECK((!r3.ok() || r3->status == 503));
+  CHECK(c1->Do(TestCtx(), Env::Request("GET", "/healthz", Creds{}))->status == 200);
+  CHECK(c1->connections_opened() == 1);
 }
 
 }  // namespace
