@@ -122,6 +122,13 @@ struct Fixture {
 
 const corev1::ContainerStatus& Status0(const corev1::Pod& p) { return p.status().containerstatuses(0); }
 
+int64_t ConditionTime(const corev1::Pod& p, const std::string& type) {
+  for (const auto& c : p.status().conditions()) {
+    if (c.type() == type) return c.lasttransitiontime().seconds();
+  }
+  return -1;
+}
+
 std::string Condition(const corev1::Pod& p, const std::string& type) {
   for (const auto& c : p.status().conditions()) {
     if (c.type() == type) return c.status();
@@ -418,6 +425,9 @@ TEST_CASE("start delay: Pending/ContainerCreating until the delay passes, then n
   PodPtr running = f.notes.WaitFor("slow", [](const corev1::Pod& p) { return p.status().phase() == "Running"; });
   REQUIRE(running != nullptr);
   CHECK(Status0(*running).state().running().startedat().seconds() == absl::ToUnixSeconds(f.clock.Now()));
+  CHECK(ConditionTime(*running, "Ready") == absl::ToUnixSeconds(f.clock.Now()));
+  CHECK(ConditionTime(*running, "PodScheduled") == ConditionTime(*pending, "PodScheduled"));
+  CHECK(ConditionTime(*running, "PodScheduled") == absl::ToUnixSeconds(f.clock.Now() - absl::Seconds(3)));
   CHECK_FALSE(running->status().podip().empty());
   // The earlier snapshot did not change.
   CHECK(pending->status().phase() == "Pending");
@@ -619,6 +629,9 @@ TEST_CASE("update: labels, annotations and a new image restart the container") {
   CHECK(Status0(*after).restartcount() == 1);
   CHECK(Status0(*after).state().running().startedat().seconds() == absl::ToUnixSeconds(f.clock.Now()));
   CHECK(Status0(*after).laststate().terminated().reason() == "Completed");
+  // Conditions that did not change keep their transition time.
+  CHECK(ConditionTime(*after, "Ready") == ConditionTime(*before, "Ready"));
+  CHECK(ConditionTime(*after, "PodScheduled") == absl::ToUnixSeconds(f.clock.Now() - absl::Seconds(7)));
   // Earlier results are snapshots.
   CHECK(before->metadata().labels().count("tier") == 0);
   CHECK(Status0(*before).image() == "docker.io/library/busybox:1.36");
