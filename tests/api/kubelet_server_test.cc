@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "api/kubelet_server_internal.h"
+#include "internal/http_test_util.h"
 #include "internal/http/client.h"
 #include "internal/tls/certs.h"
 #include "kubelet_test_provider.h"
@@ -953,6 +954,10 @@ TEST_CASE("garbage, huge headers and idle connections do not disturb other clien
   auto huge = raw(
       absl::StrCat("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ", std::string(64 << 10, 'a'), "\r\n\r\n"));
 
+  // A TCP connection that never even starts the TLS handshake.
+  http::testutil::RawSocket tcp(env.server->port());
+  REQUIRE(tcp.connected());
+
   // A well-behaved client is served meanwhile.
   for (int i = 0; i < 5; ++i) CHECK(env.Get("/healthz", Creds{&env.alice}).status == 200);
 
@@ -975,6 +980,7 @@ TEST_CASE("garbage, huge headers and idle connections do not disturb other clien
   CHECK(await_closed(idle1));
   CHECK(await_closed(idle2));
   CHECK(text(idle1).empty());
+  CHECK(tcp.WaitClosed(absl::Seconds(10)));
   CHECK(env.Get("/healthz", Creds{&env.alice}).status == 200);
 }
 
