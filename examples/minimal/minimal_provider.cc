@@ -103,7 +103,8 @@ absl::Status MinimalProvider::DeletePod(const Context&, const corev1::Pod& pod) 
     absl::MutexLock lock(&mu_);
     auto it = pods_.find({pod.metadata().namespace_(), pod.metadata().name()});
     // NotFound tells the SDK the pod is already gone (DeletePod may be repeated).
-    if (it == pods_.end()) return errdefs::NotFound(absl::StrCat("pod ", pod.metadata().name(), " is unknown"));
+    if (it == pods_.end())
+      return errdefs::NotFound(absl::StrCat("pod ", pod.metadata().name(), " is unknown"));
     stopped = Stopped(*it->second, clock_->Now());
     pods_.erase(it);
     notify = notify_;
@@ -112,7 +113,8 @@ absl::Status MinimalProvider::DeletePod(const Context&, const corev1::Pod& pod) 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const corev1::Pod>> MinimalProvider::GetPod(const Context&, std::string_view ns,
+absl::StatusOr<std::shared_ptr<const corev1::Pod>> MinimalProvider::GetPod(const Context&,
+                                                                           std::string_view ns,
                                                                            std::string_view name) {
   absl::MutexLock lock(&mu_);
   auto it = pods_.find({std::string(ns), std::string(name)});
@@ -120,9 +122,8 @@ absl::StatusOr<std::shared_ptr<const corev1::Pod>> MinimalProvider::GetPod(const
   return it->second;
 }
 
-absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> MinimalProvider::GetPodStatus(const Context& ctx,
-                                                                                       std::string_view ns,
-                                                                                       std::string_view name) {
+absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> MinimalProvider::GetPodStatus(
+    const Context& ctx, std::string_view ns, std::string_view name) {
   auto pod = GetPod(ctx, ns, name);
   if (!pod.ok()) return pod.status();
   const corev1::PodStatus* status = &(*pod)->status();

@@ -38,10 +38,12 @@ class MinimalProvider : public PodLifecycleHandler, public PodNotifier {
   absl::Status DeletePod(const Context& ctx, const corev1::Pod& pod) override;
   absl::StatusOr<std::shared_ptr<const corev1::Pod>> GetPod(const Context& ctx, std::string_view ns,
                                                             std::string_view name) override;
-  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx, std::string_view ns,
+  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx,
+                                                                        std::string_view ns,
                                                                         std::string_view name) override;
   absl::StatusOr<std::vector<std::shared_ptr<const corev1::Pod>>> GetPods(const Context& ctx) override;
-  void NotifyPods(const Context& ctx, std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
+  void NotifyPods(const Context& ctx,
+                  std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
 
  private:
   explicit MinimalProvider(const MinimalProviderConfig& config);

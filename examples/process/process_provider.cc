@@ -90,7 +90,8 @@ std::optional<LogRecord> ParseCriLine(std::string_view line) {
   if (c == std::string_view::npos) c = line.size();
   LogRecord r;
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, std::string(line.substr(0, a)), &r.time, &err)) return std::nullopt;
+  if (!absl::ParseTime(absl::RFC3339_full, std::string(line.substr(0, a)), &r.time, &err))
+    return std::nullopt;
   std::string_view stream = line.substr(a + 1, b - a - 1);
   r.is_stderr = stream == "stderr";
   r.partial = line.substr(b + 1, c - b - 1) == "P";
@@ -142,8 +143,8 @@ struct Spawned {
 
 // Starts argv in its own process group. Returns the parent's pipe ends
 // (non-blocking reads).
-absl::StatusOr<Spawned> Spawn(std::vector<std::string> argv, std::vector<std::string> env, const std::string& dir,
-                              bool with_stdin, bool merge_stderr) {
+absl::StatusOr<Spawned> Spawn(std::vector<std::string> argv, std::vector<std::string> env,
+                              const std::string& dir, bool with_stdin, bool merge_stderr) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   auto close_all = [&] {
     for (int* fd : {&in[0], &in[1], &out[0], &out[1], &err[0], &err[1]}) CloseFd(fd);
@@ -288,12 +289,13 @@ class ProcessProvider::Impl {
 
   absl::Status CreatePod(const corev1::Pod& pod) {
     Key key{pod.metadata().namespace_(), pod.metadata().name()};
-    if (key.first.empty() || key.second.empty()) return errdefs::InvalidInput("the pod has no namespace or name");
+    if (key.first.empty() || key.second.empty())
+      return errdefs::InvalidInput("the pod has no namespace or name");
     for (const auto* list : {&pod.spec().initcontainers(), &pod.spec().containers()}) {
       for (const auto& c : *list) {
         if (c.command().empty() && c.args().empty()) {
-          return errdefs::InvalidInput(absl::StrCat("container \"", c.name(),
-                                                    "\" has no command: the process provider cannot run images"));
+          return errdefs::InvalidInput(absl::StrCat(
+              "container \"", c.name(), "\" has no command: the process provider cannot run images"));
         }
       }
     }
@@ -311,7 +313,8 @@ class ProcessProvider::Impl {
       ctr.spec = c;
       ctr.work_dir = WorkDir(ps->dir, c);
       ctr.log_dir = absl::StrCat(ps->dir, "/logs/", c.name());
-      ctr.waiting_reason = init || pod.spec().initcontainers().empty() ? "ContainerCreating" : "PodInitializing";
+      ctr.waiting_reason =
+          init || pod.spec().initcontainers().empty() ? "ContainerCreating" : "PodInitializing";
       out->push_back(std::move(ctr));
     };
     for (const auto& c : pod.spec().initcontainers()) add(c, true, &ps->init);
@@ -319,7 +322,8 @@ class ProcessProvider::Impl {
 
     absl::MutexLock lock(&mu_);
     if (stopping_) return errdefs::Unavailable("the provider is shutting down");
-    if (pods_.count(key) != 0) return errdefs::AlreadyExists(absl::StrCat("pod ", key.first, "/", key.second));
+    if (pods_.count(key) != 0)
+      return errdefs::AlreadyExists(absl::StrCat("pod ", key.first, "/", key.second));
     ps->snapshot = Render(*ps);
     pods_[key] = ps;
     JoinFinishedLocked();
@@ -347,7 +351,8 @@ class ProcessProvider::Impl {
       PodState& ps = *it->second;
       if (!ps.deleting) {
         ps.deleting = true;
-        int64_t seconds = pod.metadata().has_deletiongraceperiodseconds() ? pod.metadata().deletiongraceperiodseconds()
+        int64_t seconds = pod.metadata().has_deletiongraceperiodseconds()
+                              ? pod.metadata().deletiongraceperiodseconds()
                           : ps.pod.spec().has_terminationgraceperiodseconds()
                               ? ps.pod.spec().terminationgraceperiodseconds()
                               : -1;
@@ -399,8 +404,8 @@ class ProcessProvider::Impl {
       const Ctr& c = CtrOf(*ps, init, index);
       instance = o.previous ? c.instance - 1 : c.instance;
       if (o.previous && instance < 0) {
-        return errdefs::NotFound(absl::StrCat("previous terminated container \"", req.container, "\" in pod \"",
-                                              req.pod, "\" not found"));
+        return errdefs::NotFound(absl::StrCat("previous terminated container \"", req.container,
+                                              "\" in pod \"", req.pod, "\" not found"));
       }
       if (instance < 0) {
         return errdefs::InvalidInput(absl::StrCat("container \"", req.container, "\" in pod \"", req.pod,
@@ -441,7 +446,8 @@ class ProcessProvider::Impl {
       if (selected(r)) picked.push_back(std::move(r));
     }
     if (o.tail_lines && picked.size() > static_cast<size_t>(std::max<int64_t>(0, *o.tail_lines))) {
-      picked.erase(picked.begin(), picked.end() - static_cast<ptrdiff_t>(std::max<int64_t>(0, *o.tail_lines)));
+      picked.erase(picked.begin(),
+                   picked.end() - static_cast<ptrdiff_t>(std::max<int64_t>(0, *o.tail_lines)));
     }
     absl::Status s = emit(picked);
     if (!s.ok() || !o.follow || o.previous) return budget == 0 ? absl::OkStatus() : s;
@@ -563,8 +569,8 @@ class ProcessProvider::Impl {
   using PodMap = std::map<Key, std::shared_ptr<PodState>>;
 
   static absl::Status NotKnown(std::string_view ns, std::string_view name) {
-    return errdefs::NotFound(absl::StrCat("pod \"", std::string(ns), "/", std::string(name),
-                                          "\" is not known to the provider"));
+    return errdefs::NotFound(
+        absl::StrCat("pod \"", std::string(ns), "/", std::string(name), "\" is not known to the provider"));
   }
 
   static Ctr& CtrOf(PodState& ps, bool init, size_t index) { return init ? ps.init[index] : ps.main[index]; }
@@ -581,7 +587,8 @@ class ProcessProvider::Impl {
         if (list[i].name == container) return std::make_tuple(it->second, init, i);
       }
     }
-    return errdefs::NotFound(absl::StrCat("container \"", container, "\" is not valid for pod \"", ns, "/", pod, "\""));
+    return errdefs::NotFound(
+        absl::StrCat("container \"", container, "\" is not valid for pod \"", ns, "/", pod, "\""));
   }
 
   void RemoveLocked(PodMap::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -631,7 +638,8 @@ class ProcessProvider::Impl {
     while (true) {
       size_t nl = data.find('\n', start);
       if (nl == std::string::npos) break;  // a line still being written
-      if (auto r = ParseCriLine(std::string_view(data).substr(start, nl - start))) out->push_back(*std::move(r));
+      if (auto r = ParseCriLine(std::string_view(data).substr(start, nl - start)))
+        out->push_back(*std::move(r));
       start = nl + 1;
     }
     *offset += start;
@@ -652,7 +660,8 @@ class ProcessProvider::Impl {
       while (true) {
         ssize_t r = ::read(fds[i], buf, sizeof buf);
         if (r > 0) {
-          if (sinks[i] != nullptr) sinks[i]->Write(std::string_view(buf, static_cast<size_t>(r))).IgnoreError();
+          if (sinks[i] != nullptr)
+            sinks[i]->Write(std::string_view(buf, static_cast<size_t>(r))).IgnoreError();
           continue;
         }
         if (r < 0 && errno == EINTR) continue;
@@ -679,7 +688,9 @@ class ProcessProvider::Impl {
         deleting = ps->deleting || stopping_;
         grace = stopping_ ? absl::ZeroDuration() : ps->grace;
         const absl::Time now = absl::Now();
-        auto due = [&](const Ctr& c) { return c.state != CState::kRunning && (!c.restart_pending || now >= c.restart_at); };
+        auto due = [&](const Ctr& c) {
+          return c.state != CState::kRunning && (!c.restart_pending || now >= c.restart_at);
+        };
         if (!deleting && !ps->init_failed) {
           if (ps->next_init < ps->init.size()) {
             if (procs.empty() && due(ps->init[ps->next_init])) starts.emplace_back(true, ps->next_init);
@@ -793,7 +804,8 @@ class ProcessProvider::Impl {
     if (!spawned.ok()) {
       // The runtime's StartError: the container never ran.
       if (p.log_fd >= 0) {
-        WriteAll(p.log_fd, absl::StrCat(CriTime(clock_->Now()), " stderr F ", spawned.status().message(), "\n"));
+        WriteAll(p.log_fd,
+                 absl::StrCat(CriTime(clock_->Now()), " stderr F ", spawned.status().message(), "\n"));
       }
       CloseFd(&p.log_fd);
       Exited(ps, init, index, 128, 0, ErrorMessage(spawned.status()), false);
@@ -851,8 +863,9 @@ class ProcessProvider::Impl {
         c.restart_pending = true;
         c.restart_at = absl::Now() + backoff;
         c.waiting_reason = "CrashLoopBackOff";
-        c.waiting_message = absl::StrCat("back-off ", absl::FormatDuration(backoff), " restarting failed container=",
-                                         c.name, " pod=", ps->pod.metadata().name());
+        c.waiting_message =
+            absl::StrCat("back-off ", absl::FormatDuration(backoff), " restarting failed container=", c.name,
+                         " pod=", ps->pod.metadata().name());
       }
       snapshot = PublishLocked(*ps);
       log_cv_.SignalAll();
@@ -1084,11 +1097,13 @@ class ProcessProvider::Impl {
 
 // =================================================================================================
 
-absl::StatusOr<std::unique_ptr<ProcessProvider>> ProcessProvider::Create(const ProcessProviderConfig& config) {
+absl::StatusOr<std::unique_ptr<ProcessProvider>> ProcessProvider::Create(
+    const ProcessProviderConfig& config) {
   std::string root = config.root_dir;
   if (root.empty()) {
     const char* tmp = ::getenv("TMPDIR");
-    std::string pattern = absl::StrCat(tmp != nullptr && tmp[0] != '\0' ? tmp : "/tmp", "/vkubelet-process-XXXXXX");
+    std::string pattern =
+        absl::StrCat(tmp != nullptr && tmp[0] != '\0' ? tmp : "/tmp", "/vkubelet-process-XXXXXX");
     if (::mkdtemp(pattern.data()) == nullptr) {
       return errdefs::InvalidInput(ErrnoText(absl::StrCat("cannot create a directory like ", pattern)));
     }
@@ -1097,7 +1112,8 @@ absl::StatusOr<std::unique_ptr<ProcessProvider>> ProcessProvider::Create(const P
     std::error_code ec;
     std::filesystem::create_directories(root, ec);
     if (ec || !std::filesystem::is_directory(root, ec)) {
-      return errdefs::InvalidInput(absl::StrCat("cannot create the root directory ", root, ": ", ec.message()));
+      return errdefs::InvalidInput(
+          absl::StrCat("cannot create the root directory ", root, ": ", ec.message()));
     }
   }
   return std::unique_ptr<ProcessProvider>(new ProcessProvider(std::make_unique<Impl>(config, root)));
@@ -1106,18 +1122,24 @@ absl::StatusOr<std::unique_ptr<ProcessProvider>> ProcessProvider::Create(const P
 ProcessProvider::ProcessProvider(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ProcessProvider::~ProcessProvider() = default;
 
-absl::Status ProcessProvider::CreatePod(const Context&, const corev1::Pod& pod) { return impl_->CreatePod(pod); }
-absl::Status ProcessProvider::UpdatePod(const Context&, const corev1::Pod& pod) { return impl_->UpdatePod(pod); }
-absl::Status ProcessProvider::DeletePod(const Context&, const corev1::Pod& pod) { return impl_->DeletePod(pod); }
+absl::Status ProcessProvider::CreatePod(const Context&, const corev1::Pod& pod) {
+  return impl_->CreatePod(pod);
+}
+absl::Status ProcessProvider::UpdatePod(const Context&, const corev1::Pod& pod) {
+  return impl_->UpdatePod(pod);
+}
+absl::Status ProcessProvider::DeletePod(const Context&, const corev1::Pod& pod) {
+  return impl_->DeletePod(pod);
+}
 
-absl::StatusOr<std::shared_ptr<const corev1::Pod>> ProcessProvider::GetPod(const Context&, std::string_view ns,
+absl::StatusOr<std::shared_ptr<const corev1::Pod>> ProcessProvider::GetPod(const Context&,
+                                                                           std::string_view ns,
                                                                            std::string_view name) {
   return impl_->GetPod(ns, name);
 }
 
-absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> ProcessProvider::GetPodStatus(const Context&,
-                                                                                       std::string_view ns,
-                                                                                       std::string_view name) {
+absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> ProcessProvider::GetPodStatus(
+    const Context&, std::string_view ns, std::string_view name) {
   auto pod = impl_->GetPod(ns, name);
   if (!pod.ok()) return pod.status();
   const corev1::PodStatus* status = &(*pod)->status();
@@ -1128,7 +1150,8 @@ absl::StatusOr<std::vector<std::shared_ptr<const corev1::Pod>>> ProcessProvider:
   return impl_->GetPods();
 }
 
-void ProcessProvider::NotifyPods(const Context&, std::function<void(std::shared_ptr<const corev1::Pod>)> callback) {
+void ProcessProvider::NotifyPods(const Context&,
+                                 std::function<void(std::shared_ptr<const corev1::Pod>)> callback) {
   impl_->NotifyPods(std::move(callback));
 }
 

@@ -78,13 +78,16 @@ class ProcessProvider : public PodLifecycleHandler,
   absl::Status DeletePod(const Context& ctx, const corev1::Pod& pod) override;
   absl::StatusOr<std::shared_ptr<const corev1::Pod>> GetPod(const Context& ctx, std::string_view ns,
                                                             std::string_view name) override;
-  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx, std::string_view ns,
+  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx,
+                                                                        std::string_view ns,
                                                                         std::string_view name) override;
   absl::StatusOr<std::vector<std::shared_ptr<const corev1::Pod>>> GetPods(const Context& ctx) override;
   // The callback runs on the pods' supervisor threads, without locks held.
-  void NotifyPods(const Context& ctx, std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
+  void NotifyPods(const Context& ctx,
+                  std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
 
-  absl::Status GetContainerLogs(const Context& ctx, const ContainerLogsRequest& request, ByteWriter& out) override;
+  absl::Status GetContainerLogs(const Context& ctx, const ContainerLogsRequest& request,
+                                ByteWriter& out) override;
   // With stdin attached, returns once the process exited and the client
   // closed its input (the SDK's AttachIO cannot interrupt a blocked read).
   absl::Status RunInContainer(const Context& ctx, const ExecRequest& request, AttachIO& io) override;

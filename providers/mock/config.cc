@@ -23,8 +23,9 @@ using Json = nlohmann::json;
 absl::Status CheckQuantity(std::string_view source, std::string_view field, const std::string& value) {
   auto q = resource::Quantity::Parse(value);
   if (q.ok()) return absl::OkStatus();
-  return errdefs::InvalidInput(absl::StrCat(std::string(source), ": invalid ", std::string(field), " quantity \"",
-                                            value, "\": ", std::string(q.status().message())));
+  return errdefs::InvalidInput(absl::StrCat(std::string(source), ": invalid ", std::string(field),
+                                            " quantity \"", value,
+                                            "\": ", std::string(q.status().message())));
 }
 
 // A scalar as the string Go's config would hold. Numbers are accepted too
@@ -80,7 +81,8 @@ absl::Status ValidateNodeCapacity(const NodeCapacity& capacity, std::string_view
   if (auto s = CheckQuantity(source, "pods", capacity.pods); !s.ok()) return s;
   for (const auto& [name, value] : capacity.others) {
     if (name.empty()) {
-      return errdefs::InvalidInput(absl::StrCat(std::string(source), ": an \"others\" resource has an empty name"));
+      return errdefs::InvalidInput(
+          absl::StrCat(std::string(source), ": an \"others\" resource has an empty name"));
     }
     if (auto s = CheckQuantity(source, absl::StrCat("others.", name), value); !s.ok()) return s;
   }
@@ -102,11 +104,13 @@ absl::StatusOr<NodeCapacity> LoadNodeCapacity(const std::string& path, const std
   try {
     root = Json::parse(buffer.str());
   } catch (const Json::exception& e) {
-    return errdefs::InvalidInput(absl::StrCat("the mock provider config ", path, " is not valid JSON: ", e.what()));
+    return errdefs::InvalidInput(
+        absl::StrCat("the mock provider config ", path, " is not valid JSON: ", e.what()));
   }
   if (!root.is_object()) {
     return errdefs::InvalidInput(absl::StrCat("the mock provider config ", path,
-                                              " must be a JSON object keyed by node name, not ", root.type_name()));
+                                              " must be a JSON object keyed by node name, not ",
+                                              root.type_name()));
   }
   const std::string source = absl::StrCat(path, ": node \"", node_name, "\"");
   NodeCapacity capacity;

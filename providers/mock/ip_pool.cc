@@ -36,7 +36,8 @@ std::string FormatIpv4(uint32_t a) {
 
 absl::StatusOr<IpPool> IpPool::Parse(std::string_view cidr) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid pod CIDR \"", absl::string_view(cidr.data(), cidr.size()),
+    return absl::InvalidArgumentError(absl::StrCat("invalid pod CIDR \"",
+                                                   absl::string_view(cidr.data(), cidr.size()),
                                                    "\": ", absl::string_view(why.data(), why.size())));
   };
   size_t slash = cidr.find('/');

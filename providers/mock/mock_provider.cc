@@ -43,8 +43,8 @@ using PodKey = std::pair<std::string, std::string>;
 
 // The Kubernetes version the node reports, as the SDK's default does.
 constexpr char kKubernetesVersion[] = "v1.31.4";
-constexpr uint64_t kDefaultCpuNanoCores = 10'000'000;    // 10m
-constexpr uint64_t kDefaultMemoryBytes = 16ull << 20;     // 16Mi
+constexpr uint64_t kDefaultCpuNanoCores = 10'000'000;  // 10m
+constexpr uint64_t kDefaultMemoryBytes = 16ull << 20;  // 16Mi
 constexpr char kReasonPodDeleted[] = "MockProviderPodDeleted";
 constexpr char kDeletedMessage[] = "Mock provider terminated container upon deletion";
 
@@ -189,7 +189,8 @@ absl::StatusOr<Injected> ReadAnnotations(const corev1::Pod& pod, const MockProvi
   out.delete_exit_code = config.delete_exit_code;
   const auto& a = pod.metadata().annotations();
   auto bad = [](const char* key, const std::string& value, std::string_view why) {
-    return errdefs::InvalidInput(absl::StrCat("annotation ", key, ": invalid value \"", value, "\": ", Absl(why)));
+    return errdefs::InvalidInput(
+        absl::StrCat("annotation ", key, ": invalid value \"", value, "\": ", Absl(why)));
   };
   auto duration = [&](const char* key, std::optional<absl::Duration>* target) -> absl::Status {
     auto it = a.find(key);
@@ -215,7 +216,8 @@ absl::StatusOr<Injected> ReadAnnotations(const corev1::Pod& pod, const MockProvi
     auto it = a.find(key);
     if (it == a.end()) return absl::OkStatus();
     auto q = resource::Quantity::Parse(it->second);
-    if (!q.ok() || q->Sign() < 0) return bad(key, it->second, "expected a non-negative quantity such as \"250m\"");
+    if (!q.ok() || q->Sign() < 0)
+      return bad(key, it->second, "expected a non-negative quantity such as \"250m\"");
     *target = *q;
     return absl::OkStatus();
   };
@@ -320,9 +322,7 @@ struct Timer {
   int32_t restart_count = 0;
 };
 struct TimerLater {
-  bool operator()(const Timer& a, const Timer& b) const {
-    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-  }
+  bool operator()(const Timer& a, const Timer& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
 };
 
 struct Note {
@@ -410,15 +410,16 @@ class MockProvider::Impl {
 
     absl::MutexLock lock(&mu_);
     if (pods_.count(key) != 0) {
-      return errdefs::AlreadyExists(absl::StrCat("pod ", KeyString(key), " already exists in the mock provider"));
+      return errdefs::AlreadyExists(
+          absl::StrCat("pod ", KeyString(key), " already exists in the mock provider"));
     }
     auto rt = std::make_unique<PodRt>();
     rt->host_network = pod.spec().hostnetwork();
     if (!rt->host_network) {
       std::optional<std::string> ip = ips_.Allocate();
       if (!ip) {
-        return errdefs::Unavailable(absl::StrCat("no free pod IP left in ", config_.pod_cidr, " for pod ",
-                                                 KeyString(key)));
+        return errdefs::Unavailable(
+            absl::StrCat("no free pod IP left in ", config_.pod_cidr, " for pod ", KeyString(key)));
       }
       rt->pod_ip = *ip;
     }
@@ -429,8 +430,9 @@ class MockProvider::Impl {
     rt->qos_class = pod.status().qosclass().empty() ? QosClass(pod.spec()) : pod.status().qosclass();
     rt->created = now;
     rt->injected = *std::move(injected);
-    const bool has_init = std::any_of(pod.spec().initcontainers().begin(), pod.spec().initcontainers().end(),
-                                      [](const corev1::Container& c) { return c.restartpolicy() != "Always"; });
+    const bool has_init =
+        std::any_of(pod.spec().initcontainers().begin(), pod.spec().initcontainers().end(),
+                    [](const corev1::Container& c) { return c.restartpolicy() != "Always"; });
     auto add = [&](const corev1::Container& c, bool init, std::vector<ContainerRt>* out) {
       ContainerRt rc;
       rc.name = c.name();
@@ -467,7 +469,8 @@ class MockProvider::Impl {
     const auto& spec = pod.spec();
     if (spec.containers_size() != static_cast<int>(p->main.size()) ||
         spec.initcontainers_size() != static_cast<int>(p->init.size())) {
-      return errdefs::InvalidInput(absl::StrCat("pod ", KeyString(key), ": containers cannot be added or removed"));
+      return errdefs::InvalidInput(
+          absl::StrCat("pod ", KeyString(key), ": containers cannot be added or removed"));
     }
     for (size_t i = 0; i < p->main.size(); ++i) {
       if (spec.containers(static_cast<int>(i)).name() != p->main[i].name) {
@@ -716,8 +719,8 @@ class MockProvider::Impl {
       epoch = p->epoch;
       if (o.previous) {
         if (c->logs.size() < 2) {
-          return errdefs::NotFound(absl::StrCat("previous terminated container \"", req.container, "\" in pod \"",
-                                                req.pod, "\" not found"));
+          return errdefs::NotFound(absl::StrCat("previous terminated container \"", req.container,
+                                                "\" in pod \"", req.pod, "\" not found"));
         }
         inst = c->logs[c->logs.size() - 2];
       } else {
@@ -867,7 +870,8 @@ class MockProvider::Impl {
       }
       if (req.port != kGeneratorPort && !DeclaresPort(p.pod, req.port)) {
         return errdefs::NotFound(absl::StrCat("pod ", KeyString(key), " does not declare port ", req.port,
-                                              " (the mock serves declared containerPorts and ", kGeneratorPort, ")"));
+                                              " (the mock serves declared containerPorts and ",
+                                              kGeneratorPort, ")"));
       }
     }
     if (req.port == kGeneratorPort) {
@@ -909,7 +913,8 @@ class MockProvider::Impl {
         if (c.name == name) return std::make_pair(p, &c);
       }
     }
-    return errdefs::NotFound(absl::StrCat("container \"", name, "\" is not valid for pod \"", KeyString(key), "\""));
+    return errdefs::NotFound(
+        absl::StrCat("container \"", name, "\" is not valid for pod \"", KeyString(key), "\""));
   }
 
   absl::StatusOr<std::pair<PodRt*, ContainerRt*>> FindRunning(const PodKey& key, const std::string& name)
@@ -968,8 +973,8 @@ class MockProvider::Impl {
     c->state = CState::kRunning;
     c->started_at = now;
     c->ever_started = true;
-    c->container_id = absl::StrCat("mock://", Hex64(absl::StrCat(p.pod.metadata().uid(), "/", p.epoch, "/", c->name,
-                                                                 "/", c->restart_count)));
+    c->container_id = absl::StrCat("mock://", Hex64(absl::StrCat(p.pod.metadata().uid(), "/", p.epoch, "/",
+                                                                 c->name, "/", c->restart_count)));
     FoldCpu(c, now);
     auto log = std::make_shared<LogInstance>();
     log->start = now;
@@ -981,8 +986,8 @@ class MockProvider::Impl {
     if (c->logs.size() > 2) c->logs.erase(c->logs.begin());
   }
 
-  void Terminate(ContainerRt* c, int32_t code, const std::string& reason, const std::string& message, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void Terminate(ContainerRt* c, int32_t code, const std::string& reason, const std::string& message,
+                 absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     FoldCpu(c, now);
     c->state = CState::kTerminated;
     c->finished_at = now;
@@ -1013,7 +1018,8 @@ class MockProvider::Impl {
     ++c->restart_count;
     Run(c, *p, now);
     if (!c->init && p->injected.exit_code) {
-      AddTimer(Timer{now + p->injected.exit_after, 0, key, p->epoch, TimerKind::kExit, index, c->restart_count});
+      AddTimer(
+          Timer{now + p->injected.exit_after, 0, key, p->epoch, TimerKind::kExit, index, c->restart_count});
     }
   }
 
@@ -1060,7 +1066,8 @@ class MockProvider::Impl {
     c.message = message;
   }
 
-  void UpdateConditions(PodRt* p, const std::string& phase, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void UpdateConditions(PodRt* p, const std::string& phase, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (p->conditions.count("PodScheduled") == 0) SetCondition(p, "PodScheduled", true, "", "", p->created);
     const bool terminal = phase == "Succeeded" || phase == "Failed";
     SetCondition(p, "PodReadyToStartContainers", p->started && !terminal, "", "", now);
@@ -1075,8 +1082,9 @@ class MockProvider::Impl {
     if (pending_init.empty()) {
       SetCondition(p, "Initialized", true, "", "", now);
     } else {
-      SetCondition(p, "Initialized", false, "ContainersNotInitialized",
-                   absl::StrCat("containers with incomplete status: [", absl::StrJoin(pending_init, " "), "]"), now);
+      SetCondition(
+          p, "Initialized", false, "ContainersNotInitialized",
+          absl::StrCat("containers with incomplete status: [", absl::StrJoin(pending_init, " "), "]"), now);
     }
     for (const char* type : {"ContainersReady", "Ready"}) {
       if (unready.empty()) {
@@ -1085,7 +1093,8 @@ class MockProvider::Impl {
         SetCondition(p, type, false, "PodCompleted", "", now);
       } else {
         SetCondition(p, type, false, "ContainersNotReady",
-                     absl::StrCat("containers with unready status: [", absl::StrJoin(unready, " "), "]"), now);
+                     absl::StrCat("containers with unready status: [", absl::StrJoin(unready, " "), "]"),
+                     now);
       }
     }
   }
@@ -1134,7 +1143,8 @@ class MockProvider::Impl {
     auto* st = pod->mutable_status();
     st->set_phase(phase);
     if (p->pod.metadata().generation() != 0) st->set_observedgeneration(p->pod.metadata().generation());
-    for (const char* type : {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
+    for (const char* type :
+         {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
       auto it = p->conditions.find(type);
       if (it == p->conditions.end()) continue;
       auto* c = st->add_conditions();
@@ -1184,7 +1194,8 @@ class MockProvider::Impl {
   }
 
   // Materialises the lines of `log` due by `now`.
-  void CatchUp(const std::string& container, LogInstance* log, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void CatchUp(const std::string& container, LogInstance* log, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const absl::Time limit = log->end ? std::min(*log->end, now) : now;
     if (limit >= log->start) {
       absl::Duration rem;
@@ -1201,8 +1212,8 @@ class MockProvider::Impl {
         for (int64_t k = log->next_tick; k <= due; ++k) {
           absl::Duration uptime = config_.log_interval * k;
           AppendLine(log, log->start + uptime, false,
-                     absl::StrCat("mock: container \"", container, "\" is running (heartbeat ", k, ", uptime ",
-                                  absl::FormatDuration(uptime), ")"));
+                     absl::StrCat("mock: container \"", container, "\" is running (heartbeat ", k,
+                                  ", uptime ", absl::FormatDuration(uptime), ")"));
         }
         log->next_tick = due + 1;
       }
@@ -1210,8 +1221,8 @@ class MockProvider::Impl {
     if (log->end && *log->end <= now && !log->final_written) {
       log->final_written = true;
       AppendLine(log, *log->end, log->exit_code != 0,
-                 absl::StrCat("mock: container \"", container, "\" stopped (", log->end_reason, "), exit code ",
-                              log->exit_code));
+                 absl::StrCat("mock: container \"", container, "\" stopped (", log->end_reason,
+                              "), exit code ", log->exit_code));
     }
   }
 
@@ -1264,8 +1275,8 @@ class MockProvider::Impl {
 
   // --- Exec support -----------------------------------------------------------------------
 
-  internal::ShellContext ShellContextFor(const Context& ctx, const corev1::Pod& pod, const corev1::Container& c,
-                                         bool tty) {
+  internal::ShellContext ShellContextFor(const Context& ctx, const corev1::Pod& pod,
+                                         const corev1::Container& c, bool tty) {
     internal::ShellContext sc;
     sc.ctx = ctx;
     sc.clock = clock_;
@@ -1297,7 +1308,8 @@ class MockProvider::Impl {
     }
     const std::string ns = pod.metadata().namespace_();
     ResourceManager* rm = config_.resources;
-    auto files_of = [rm, ns, ctx](const corev1::Volume& v) -> absl::StatusOr<std::map<std::string, std::string>> {
+    auto files_of = [rm, ns,
+                     ctx](const corev1::Volume& v) -> absl::StatusOr<std::map<std::string, std::string>> {
       std::map<std::string, std::string> data;
       if (rm == nullptr) return errdefs::NotFound("no resource manager");
       std::vector<std::pair<std::string, std::string>> items;  // key -> path
@@ -1336,7 +1348,8 @@ class MockProvider::Impl {
       return errdefs::NotFound(path);
     };
     const std::string working_dir = sc.working_dir;
-    sc.list_dir = [mounts, files_of, working_dir](const std::string& dir) -> absl::StatusOr<std::vector<std::string>> {
+    sc.list_dir = [mounts, files_of,
+                   working_dir](const std::string& dir) -> absl::StatusOr<std::vector<std::string>> {
       std::vector<std::string> out;
       for (const auto& [mount, volume] : *mounts) {
         if (dir != mount) continue;
@@ -1346,10 +1359,11 @@ class MockProvider::Impl {
         return out;
       }
       if (dir == "/") {
-        std::vector<std::string> root = {"bin", "dev", "etc", "home", "proc", "root", "sys", "tmp", "usr", "var"};
+        std::vector<std::string> root = {"bin",  "dev", "etc", "home", "proc",
+                                         "root", "sys", "tmp", "usr",  "var"};
         for (const auto& [mount, volume] : *mounts) {
-          std::string top = mount.substr(1, mount.find('/', 1) == std::string::npos ? std::string::npos
-                                                                                    : mount.find('/', 1) - 1);
+          std::string top = mount.substr(
+              1, mount.find('/', 1) == std::string::npos ? std::string::npos : mount.find('/', 1) - 1);
           if (!top.empty() && std::find(root.begin(), root.end(), top) == root.end()) root.push_back(top);
         }
         std::sort(root.begin(), root.end());
@@ -1407,9 +1421,10 @@ class MockProvider::Impl {
               std::min(config_.restart_backoff * (int64_t{1} << shift), config_.max_restart_backoff);
           c.state = CState::kWaiting;
           c.waiting_reason = "CrashLoopBackOff";
-          c.waiting_message = absl::StrCat("back-off ", absl::FormatDuration(backoff), " restarting failed container=",
-                                           c.name, " pod=", p->pod.metadata().name(), "_",
-                                           p->pod.metadata().namespace_(), "(", p->pod.metadata().uid(), ")");
+          c.waiting_message =
+              absl::StrCat("back-off ", absl::FormatDuration(backoff),
+                           " restarting failed container=", c.name, " pod=", p->pod.metadata().name(), "_",
+                           p->pod.metadata().namespace_(), "(", p->pod.metadata().uid(), ")");
           // The exit is the last state while waiting.
           corev1::ContainerStateTerminated last;
           last.set_exitcode(c.exit_code);
@@ -1418,7 +1433,8 @@ class MockProvider::Impl {
           SetTime(c.finished_at, last.mutable_finishedat());
           last.set_containerid(c.container_id);
           c.last_state = std::move(last);
-          AddTimer(Timer{now + backoff, 0, t.key, p->epoch, TimerKind::kRestart, t.container, c.restart_count});
+          AddTimer(
+              Timer{now + backoff, 0, t.key, p->epoch, TimerKind::kRestart, t.container, c.restart_count});
         }
         break;
       }
@@ -1505,7 +1521,8 @@ absl::StatusOr<std::unique_ptr<MockProvider>> MockProvider::Create(const MockPro
   NodeCapacity capacity;
   if (config.capacity) {
     capacity = *config.capacity;
-    if (auto s = ValidateNodeCapacity(capacity, absl::StrCat("node \"", config.node_name, "\" capacity")); !s.ok()) {
+    if (auto s = ValidateNodeCapacity(capacity, absl::StrCat("node \"", config.node_name, "\" capacity"));
+        !s.ok()) {
       return s;
     }
   } else if (!config.config_path.empty()) {
@@ -1516,7 +1533,8 @@ absl::StatusOr<std::unique_ptr<MockProvider>> MockProvider::Create(const MockPro
   auto ips = internal::IpPool::Parse(config.pod_cidr);
   if (!ips.ok()) return errdefs::InvalidInput(std::string(ips.status().message()));
   if (!config.internal_ip.empty() && !internal::ParseIpv4(config.internal_ip)) {
-    return errdefs::InvalidInput(absl::StrCat("the internal IP \"", config.internal_ip, "\" is not an IPv4 address"));
+    return errdefs::InvalidInput(
+        absl::StrCat("the internal IP \"", config.internal_ip, "\" is not an IPv4 address"));
   }
   return std::unique_ptr<MockProvider>(
       new MockProvider(std::make_unique<Impl>(config, std::move(capacity), *std::move(ips))));
@@ -1548,7 +1566,8 @@ absl::StatusOr<std::vector<std::shared_ptr<const corev1::Pod>>> MockProvider::Ge
   return impl_->GetPods();
 }
 
-void MockProvider::NotifyPods(const Context& ctx, std::function<void(std::shared_ptr<const corev1::Pod>)> callback) {
+void MockProvider::NotifyPods(const Context& ctx,
+                              std::function<void(std::shared_ptr<const corev1::Pod>)> callback) {
   impl_->NotifyPods(ctx, std::move(callback));
 }
 
@@ -1579,7 +1598,8 @@ absl::Status MockProvider::AttachToContainer(const Context& ctx, const AttachReq
   return impl_->AttachToContainer(ctx, request, io);
 }
 
-absl::Status MockProvider::PortForward(const Context& ctx, const PortForwardRequest& request, DuplexStream& stream) {
+absl::Status MockProvider::PortForward(const Context& ctx, const PortForwardRequest& request,
+                                       DuplexStream& stream) {
   return impl_->PortForward(ctx, request, stream);
 }
 

@@ -168,17 +168,20 @@ class MockProvider final : public PodLifecycleHandler,
   absl::Status DeletePod(const Context& ctx, const corev1::Pod& pod) override;
   absl::StatusOr<std::shared_ptr<const corev1::Pod>> GetPod(const Context& ctx, std::string_view ns,
                                                             std::string_view name) override;
-  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx, std::string_view ns,
+  absl::StatusOr<std::shared_ptr<const corev1::PodStatus>> GetPodStatus(const Context& ctx,
+                                                                        std::string_view ns,
                                                                         std::string_view name) override;
   absl::StatusOr<std::vector<std::shared_ptr<const corev1::Pod>>> GetPods(const Context& ctx) override;
 
   // PodNotifier: the callback runs on the provider's notification thread, in
   // the order the changes happened, never with a provider lock held.
-  void NotifyPods(const Context& ctx, std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
+  void NotifyPods(const Context& ctx,
+                  std::function<void(std::shared_ptr<const corev1::Pod>)> callback) override;
 
   // NodeProvider.
   absl::Status Ping(const Context& ctx) override;
-  void NotifyNodeStatus(const Context& ctx, std::function<void(std::shared_ptr<const corev1::Node>)> callback) override;
+  void NotifyNodeStatus(const Context& ctx,
+                        std::function<void(std::shared_ptr<const corev1::Node>)> callback) override;
 
   // NodeConfigurer: capacity/allocatable, providerID, conditions, nodeInfo,
   // addresses, daemon endpoint port, exclude-from-load-balancer labels.
@@ -188,14 +191,16 @@ class MockProvider final : public PodLifecycleHandler,
   absl::StatusOr<stats::Summary> GetStatsSummary(const Context& ctx) override;
 
   // ContainerLogsProvider.
-  absl::Status GetContainerLogs(const Context& ctx, const ContainerLogsRequest& request, ByteWriter& out) override;
+  absl::Status GetContainerLogs(const Context& ctx, const ContainerLogsRequest& request,
+                                ByteWriter& out) override;
 
   // ContainerExecProvider: see README.md for the built-in commands.
   absl::Status RunInContainer(const Context& ctx, const ExecRequest& request, AttachIO& io) override;
   absl::Status AttachToContainer(const Context& ctx, const AttachRequest& request, AttachIO& io) override;
 
   // PortForwardProvider.
-  absl::Status PortForward(const Context& ctx, const PortForwardRequest& request, DuplexStream& stream) override;
+  absl::Status PortForward(const Context& ctx, const PortForwardRequest& request,
+                           DuplexStream& stream) override;
 
   // --- Controls for tests and demos ---
 

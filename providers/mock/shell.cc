@@ -98,8 +98,7 @@ class Parser {
   char Peek(size_t ahead) const { return i_ + ahead < s_.size() ? s_[i_ + ahead] : '\0'; }
 
   absl::Status Unsupported(std::string_view what) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Absl(what), " are not supported by the mock shell"));
+    return absl::InvalidArgumentError(absl::StrCat(Absl(what), " are not supported by the mock shell"));
   }
 
   void Literal(std::string_view text) {
@@ -128,7 +127,8 @@ class Parser {
       bool after_operator = !steps_.empty() && steps_.back().next != Step::Join::kAlways;
       if (join == Step::Join::kAlways && (!after_operator || token == "newline")) return absl::OkStatus();
       if (token == "end of input") return absl::InvalidArgumentError("syntax error: unexpected end of input");
-      return absl::InvalidArgumentError(absl::StrCat("syntax error near unexpected token '", Absl(token), "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("syntax error near unexpected token '", Absl(token), "'"));
     }
     step_.next = join;
     steps_.push_back(std::move(step_));
@@ -146,7 +146,8 @@ class Parser {
         ++i_;
         return absl::OkStatus();
       }
-      if (c == '\\' && i_ + 1 < s_.size() && std::string_view("$`\"\\\n").find(s_[i_ + 1]) != std::string_view::npos) {
+      if (c == '\\' && i_ + 1 < s_.size() &&
+          std::string_view("$`\"\\\n").find(s_[i_ + 1]) != std::string_view::npos) {
         if (s_[i_ + 1] != '\n') Literal(s_.substr(i_ + 1, 1));
         i_ += 2;
       } else if (c == '$') {
@@ -331,7 +332,8 @@ class Shell {
       for (size_t k = 0; k < sc_.env.size(); ++k) last_index[sc_.env[k].first] = k;
       std::string out;
       for (size_t k = 0; k < sc_.env.size(); ++k) {
-        if (last_index[sc_.env[k].first] == k) absl::StrAppend(&out, sc_.env[k].first, "=", sc_.env[k].second, "\n");
+        if (last_index[sc_.env[k].first] == k)
+          absl::StrAppend(&out, sc_.env[k].first, "=", sc_.env[k].second, "\n");
       }
       Out(out);
     }
@@ -499,7 +501,8 @@ class Shell {
   }
 
   int Date(const std::vector<std::string>&) {
-    Out(absl::StrCat(absl::FormatTime("%a %b %e %H:%M:%S UTC %Y", sc_.clock->Now(), absl::UTCTimeZone()), "\n"));
+    Out(absl::StrCat(absl::FormatTime("%a %b %e %H:%M:%S UTC %Y", sc_.clock->Now(), absl::UTCTimeZone()),
+                     "\n"));
     return 0;
   }
 

@@ -70,8 +70,8 @@ class AttachShellStreams : public ShellStreams {
   absl::Status WriteLocked(ByteWriter* w, std::string_view data);
   AttachIO& io_;
   std::mutex write_mu_;
-  std::string cooked_;     // a finished line not yet handed out
-  std::string line_;       // the line being typed
+  std::string cooked_;  // a finished line not yet handed out
+  std::string line_;    // the line being typed
   bool eof_ = false;
 };
 

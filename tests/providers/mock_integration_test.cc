@@ -37,8 +37,8 @@ class NoResources : public ResourceManager {
                                                                         std::string_view) override {
     return errdefs::NotFound("configmap");
   }
-  absl::StatusOr<std::vector<std::shared_ptr<const corev1::Service>>> ListServices(const Context&,
-                                                                                  std::string_view) override {
+  absl::StatusOr<std::vector<std::shared_ptr<const corev1::Service>>> ListServices(
+      const Context&, std::string_view) override {
     return std::vector<std::shared_ptr<const corev1::Service>>{};
   }
   std::vector<std::shared_ptr<const corev1::Pod>> GetPods() override { return {}; }
@@ -65,7 +65,8 @@ class Harness {
     cfg.retry.max_retries = 0;
     auto client = kube::RestClient::Create(cfg);
     REQUIRE_MESSAGE(client.ok(), client.status().ToString());
-    api_ = node::NewKubePodApi(*client, {.node_name = kNode, .backoff_initial = absl::Milliseconds(20),
+    api_ = node::NewKubePodApi(*client, {.node_name = kNode,
+                                         .backoff_initial = absl::Milliseconds(20),
                                          .backoff_max = absl::Milliseconds(200)});
     node::PodControllerOptions o;
     o.node_name = kNode;
@@ -75,7 +76,8 @@ class Harness {
     o.queue.max_delay = absl::Seconds(1);
     o.queue.qps = 1000;
     o.queue.burst = 1000;
-    controller_ = std::make_unique<node::PodController>(o, provider_.get(), api_.get(), &resources_, &events_);
+    controller_ =
+        std::make_unique<node::PodController>(o, provider_.get(), api_.get(), &resources_, &events_);
     api_->SetHandlers(node::KubePodApi::HandlersFor(controller_.get()));
     auto [ctx, cancel] = Context::Background().WithCancel();
     cancel_ = cancel;

@@ -350,7 +350,8 @@ TEST_CASE("a created pod runs with a kubelet-like status") {
   CHECK(st.starttime().seconds() == absl::ToUnixSeconds(f.clock.Now()));
   CHECK(st.qosclass() == "Burstable");
   CHECK(st.observedgeneration() == 3);
-  for (const char* type : {"PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"}) {
+  for (const char* type :
+       {"PodScheduled", "Initialized", "ContainersReady", "Ready", "PodReadyToStartContainers"}) {
     CHECK_MESSAGE(Condition(*p, type) == "True", type);
   }
   for (const auto& c : st.conditions()) CHECK(c.lasttransitiontime().seconds() > 0);
@@ -382,6 +383,21 @@ TEST_CASE("a created pod runs with a kubelet-like status") {
   CHECK(n->status().podip() == st.podip());
 
   CHECK(errdefs::IsAlreadyExists(f.provider->CreatePod(Ctx(), pod)));
+}
+
+TEST_CASE("bad input: pods without a name or namespace, exec without a command") {
+  Fixture f;
+  corev1::Pod nameless = MakePod("default", "");
+  CHECK(errdefs::IsInvalidInput(f.provider->CreatePod(Ctx(), nameless)));
+  corev1::Pod homeless = MakePod("", "x");
+  CHECK(errdefs::IsInvalidInput(f.provider->CreatePod(Ctx(), homeless)));
+  VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), MakePod("default", "ok")));
+  test::FakeAttachIO io(false, false);
+  CHECK(errdefs::IsInvalidInput(f.provider->RunInContainer(Ctx(), {"default", "ok", "c", {}}, io)));
+  ContainerLogOptions o;
+  o.limit_bytes = 0;
+  o.tail_lines = -5;
+  CHECK(f.Logs("ok", "c", o).empty());
 }
 
 TEST_CASE("QoS class is computed when the pod arrives without one") {
@@ -422,7 +438,8 @@ TEST_CASE("start delay: Pending/ContainerCreating until the delay passes, then n
   f.clock.Advance(absl::Seconds(2));
   CHECK(f.Get("slow")->status().phase() == "Pending");
   f.clock.Advance(absl::Seconds(1));
-  PodPtr running = f.notes.WaitFor("slow", [](const corev1::Pod& p) { return p.status().phase() == "Running"; });
+  PodPtr running =
+      f.notes.WaitFor("slow", [](const corev1::Pod& p) { return p.status().phase() == "Running"; });
   REQUIRE(running != nullptr);
   CHECK(Status0(*running).state().running().startedat().seconds() == absl::ToUnixSeconds(f.clock.Now()));
   CHECK(ConditionTime(*running, "Ready") == absl::ToUnixSeconds(f.clock.Now()));
@@ -553,8 +570,8 @@ TEST_CASE("exit-code with restartPolicy Always: CrashLoopBackOff, restarts, prev
   f.clock.Advance(absl::Seconds(10));
   CHECK(f.Get("crash")->status().containerstatuses(0).restartcount() == 1);
   f.clock.Advance(absl::Seconds(10));
-  CHECK(f.notes.WaitFor("crash",
-                        [](const corev1::Pod& p) { return p.status().containerstatuses(0).restartcount() == 2; }));
+  CHECK(f.notes.WaitFor(
+      "crash", [](const corev1::Pod& p) { return p.status().containerstatuses(0).restartcount() == 2; }));
 }
 
 TEST_CASE("delete: terminal statuses, notified, NotFound afterwards, IP released") {
@@ -566,14 +583,16 @@ TEST_CASE("delete: terminal statuses, notified, NotFound afterwards, IP released
   CHECK(errdefs::IsUnavailable(f.provider->CreatePod(Ctx(), MakePod("default", "second"))));
   f.clock.Advance(absl::Seconds(30));
   VK_REQUIRE_OK(f.provider->DeletePod(Ctx(), pod));
-  PodPtr done = f.notes.WaitFor("gone", [](const corev1::Pod& p) { return p.status().phase() == "Succeeded"; });
+  PodPtr done =
+      f.notes.WaitFor("gone", [](const corev1::Pod& p) { return p.status().phase() == "Succeeded"; });
   REQUIRE(done != nullptr);
   CHECK(done->status().reason() == "MockProviderPodDeleted");
   for (const auto& cs : done->status().containerstatuses()) {
     CHECK(cs.state().terminated().exitcode() == 0);
     CHECK(cs.state().terminated().reason() == "Completed");
     CHECK(cs.state().terminated().finishedat().seconds() == absl::ToUnixSeconds(f.clock.Now()));
-    CHECK(cs.state().terminated().startedat().seconds() == absl::ToUnixSeconds(f.clock.Now() - absl::Seconds(30)));
+    CHECK(cs.state().terminated().startedat().seconds() ==
+          absl::ToUnixSeconds(f.clock.Now() - absl::Seconds(30)));
     CHECK_FALSE(cs.ready());
   }
   CHECK(Condition(*done, "Ready") == "False");
@@ -593,7 +612,8 @@ TEST_CASE("delete with a configured exit code fails the pod") {
   (*pod.mutable_metadata()->mutable_annotations())[kAnnotationDeleteExitCode] = "137";
   VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), pod));
   VK_REQUIRE_OK(f.provider->DeletePod(Ctx(), pod));
-  PodPtr done = f.notes.WaitFor("killed", [](const corev1::Pod& p) { return p.status().phase() == "Failed"; });
+  PodPtr done =
+      f.notes.WaitFor("killed", [](const corev1::Pod& p) { return p.status().phase() == "Failed"; });
   REQUIRE(done != nullptr);
   CHECK(Status0(*done).state().terminated().exitcode() == 137);
   CHECK(Status0(*done).state().terminated().reason() == "Error");
@@ -604,7 +624,8 @@ TEST_CASE("deleting a pod that has not started yet") {
   corev1::Pod pod = MakePod("default", "early");
   VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), pod));
   VK_REQUIRE_OK(f.provider->DeletePod(Ctx(), pod));
-  PodPtr done = f.notes.WaitFor("early", [](const corev1::Pod& p) { return p.status().phase() == "Succeeded"; });
+  PodPtr done =
+      f.notes.WaitFor("early", [](const corev1::Pod& p) { return p.status().phase() == "Succeeded"; });
   REQUIRE(done != nullptr);
   CHECK(Status0(*done).has_state());
   CHECK(Status0(*done).state().has_terminated());
@@ -792,7 +813,8 @@ TEST_CASE("logs: tail, since, limit, timestamps") {
   o.timestamps = true;
   o.tail_lines = 1;
   std::string stamped = f.Logs("logger", "c", o);
-  std::string expected = absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ ", f.start + absl::Seconds(50), absl::UTCTimeZone());
+  std::string expected =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E9SZ ", f.start + absl::Seconds(50), absl::UTCTimeZone());
   CHECK(absl::StartsWith(stamped, expected));
   CHECK(absl::StrContains(stamped, "heartbeat 5"));
 
@@ -830,7 +852,9 @@ TEST_CASE("logs: follow streams new lines as they are due until the context ends
   o.follow = true;
   o.tail_lines = 1;
   absl::Status result = absl::UnknownError("not finished");
-  std::thread reader([&, c = ctx] { result = f.provider->GetContainerLogs(c, {"default", "logger", "c", o}, out); });
+  std::thread reader([&, c = ctx] {
+    result = f.provider->GetContainerLogs(c, {"default", "logger", "c", o}, out);
+  });
   REQUIRE(out.WaitFor("heartbeat 5"));
   CHECK_FALSE(absl::StrContains(out.data(), "heartbeat 4"));
   f.clock.Advance(absl::Seconds(10));
@@ -856,7 +880,9 @@ TEST_CASE("logs: follow ends when the container exits or the pod is deleted") {
   ContainerLogOptions o;
   o.follow = true;
   std::thread a([&] { VK_CHECK_OK(f.provider->GetContainerLogs(Ctx(), {"default", "short", "c", o}, out)); });
-  std::thread b([&] { VK_CHECK_OK(f.provider->GetContainerLogs(Ctx(), {"default", "deleted", "c", o}, out2)); });
+  std::thread b([&] {
+    VK_CHECK_OK(f.provider->GetContainerLogs(Ctx(), {"default", "deleted", "c", o}, out2));
+  });
   REQUIRE(out2.WaitFor("started"));
   f.clock.Advance(absl::Seconds(3));
   a.join();
@@ -1001,7 +1027,9 @@ TEST_CASE("exec: a TTY session consumes resizes and echoes typed input") {
   ExecFixture f;
   test::FakeAttachIO io(/*with_stdin=*/true, /*tty=*/true);
   absl::Status s;
-  std::thread t([&] { s = f.provider->RunInContainer(Ctx(), ExecRequest{"default", "box", "c", {"sh"}}, io); });
+  std::thread t([&] {
+    s = f.provider->RunInContainer(Ctx(), ExecRequest{"default", "box", "c", {"sh"}}, io);
+  });
   REQUIRE(io.out().WaitFor("/srv # "));
   io.PushResize({120, 40});
   REQUIRE(Await([&] { return io.resizes_consumed() == 1; }));
@@ -1044,8 +1072,8 @@ class FakeResources : public ResourceManager {
     (*cm->mutable_data())["other"] = "x";
     return cm;
   }
-  absl::StatusOr<std::vector<std::shared_ptr<const corev1::Service>>> ListServices(const Context&,
-                                                                                  std::string_view) override {
+  absl::StatusOr<std::vector<std::shared_ptr<const corev1::Service>>> ListServices(
+      const Context&, std::string_view) override {
     return std::vector<std::shared_ptr<const corev1::Service>>{};
   }
   std::vector<std::shared_ptr<const corev1::Pod>> GetPods() override { return {}; }
@@ -1084,7 +1112,9 @@ TEST_CASE("attach: streams the container's new log lines and echoes stdin") {
   auto [ctx, cancel] = Ctx().WithCancel();
   test::FakeAttachIO io(/*with_stdin=*/true, /*tty=*/false);
   absl::Status s = absl::UnknownError("running");
-  std::thread t([&, c = ctx] { s = f.provider->AttachToContainer(c, AttachRequest{"default", "att", "c"}, io); });
+  std::thread t([&, c = ctx] {
+    s = f.provider->AttachToContainer(c, AttachRequest{"default", "att", "c"}, io);
+  });
   io.stdin_pipe().Push("ping\n");
   REQUIRE(io.out().WaitFor("ping\n"));
   f.clock.Advance(absl::Seconds(1));
@@ -1097,7 +1127,9 @@ TEST_CASE("attach: streams the container's new log lines and echoes stdin") {
 
   // Without stdin, attach ends when the container stops.
   test::FakeAttachIO quiet(false, false);
-  std::thread t2([&] { s = f.provider->AttachToContainer(Ctx(), AttachRequest{"default", "att", "c"}, quiet); });
+  std::thread t2([&] {
+    s = f.provider->AttachToContainer(Ctx(), AttachRequest{"default", "att", "c"}, quiet);
+  });
   REQUIRE(f.clock.AwaitWaiters(1));  // attached: only lines from now on
   f.clock.Advance(absl::Seconds(1));
   REQUIRE(quiet.out().WaitFor("heartbeat 5"));
@@ -1120,7 +1152,9 @@ TEST_CASE("port-forward: declared ports echo") {
   PortFixture f;
   test::FakeStream stream;
   absl::Status s;
-  std::thread t([&] { s = f.provider->PortForward(Ctx(), PortForwardRequest{"default", "srv", 8080}, stream); });
+  std::thread t([&] {
+    s = f.provider->PortForward(Ctx(), PortForwardRequest{"default", "srv", 8080}, stream);
+  });
   stream.in().Push("hello ");
   REQUIRE(stream.out().WaitFor("hello "));
   stream.in().Push("again");
@@ -1154,11 +1188,13 @@ TEST_CASE("port-forward: errors for undeclared ports, unknown and pending pods")
   absl::Status s = f.provider->PortForward(Ctx(), PortForwardRequest{"default", "srv", 8081}, stream);
   CHECK(errdefs::IsNotFound(s));
   CHECK(absl::StrContains(s.message(), "8081"));
-  CHECK(errdefs::IsNotFound(f.provider->PortForward(Ctx(), PortForwardRequest{"default", "nope", 8080}, stream)));
+  CHECK(errdefs::IsNotFound(
+      f.provider->PortForward(Ctx(), PortForwardRequest{"default", "nope", 8080}, stream)));
   corev1::Pod slow = MakePod("default", "slow");
   (*slow.mutable_metadata()->mutable_annotations())[kAnnotationStartDelay] = "1h";
   VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), slow));
-  CHECK(errdefs::IsUnavailable(f.provider->PortForward(Ctx(), PortForwardRequest{"default", "slow", 9999}, stream)));
+  CHECK(errdefs::IsUnavailable(
+      f.provider->PortForward(Ctx(), PortForwardRequest{"default", "slow", 9999}, stream)));
 }
 
 // --- Stats ---------------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 //
 // The mock provider's built-in shell, without a provider around it.
 
-#include "providers/mock/shell.h"
-
 #include <doctest/doctest.h>
 
 #include "absl/strings/match.h"
 #include "providers/mock/ip_pool.h"
+#include "providers/mock/shell.h"
 #include "tests/providers/provider_test_util.h"
 #include "vkubelet/testing/assertions.h"
 
@@ -72,8 +71,8 @@ TEST_CASE("ParseScript: words, quoting, joins") {
 }
 
 TEST_CASE("ParseScript: unsupported syntax and errors") {
-  for (const char* bad : {"a | b", "a > f", "a < f", "a &", "echo $(id)", "echo `id`", "(a)", "echo 'x", "echo \"x",
-                          "&& a", "a &&", "a || ; b", "echo ${1x}"}) {
+  for (const char* bad : {"a | b", "a > f", "a < f", "a &", "echo $(id)", "echo `id`", "(a)", "echo 'x",
+                          "echo \"x", "&& a", "a &&", "a || ; b", "echo ${1x}"}) {
     CHECK_MESSAGE(!ParseScript(bad).ok(), bad);
   }
 }
@@ -97,7 +96,8 @@ TEST_CASE("RunCommand: env with assignments, printenv, ls, date, uname, id") {
   CHECK(RunCommand({"date"}, sc, io) == 0);
   CHECK(absl::StrContains(io.out, "UTC"));
   CHECK(RunCommand({"echo", "-n", "x"}, sc, io) == 0);
-  CHECK(absl::EndsWith(io.out, "UTC " + absl::FormatTime("%Y", sc.clock->Now(), absl::UTCTimeZone()) + "\nx"));
+  CHECK(
+      absl::EndsWith(io.out, "UTC " + absl::FormatTime("%Y", sc.clock->Now(), absl::UTCTimeZone()) + "\nx"));
   CHECK(RunCommand({"sleep", "abc"}, sc, io) == 1);
   CHECK(RunCommand({"exit", "300"}, sc, io) == 44);
   CHECK(RunCommand({"exit", "x"}, sc, io) == 2);
@@ -114,13 +114,17 @@ TEST_CASE("RunCommand: an empty-expanding word disappears, a quoted one stays") 
 TEST_CASE("AttachShellStreams: the TTY line discipline") {
   test::FakeAttachIO io(true, true);
   AttachShellStreams streams(io);
-  io.stdin_pipe().Push("ab\x7f" "c\r");
+  io.stdin_pipe().Push(
+      "ab\x7f"
+      "c\r");
   char buf[64];
   auto n = streams.Read(buf, sizeof buf);
   VK_REQUIRE_OK(n);
   CHECK(std::string(buf, *n) == "ac\n");
   CHECK(io.out().data() == "ab\b \bc\r\n");
-  io.stdin_pipe().Push("junk\x03" "\x04");
+  io.stdin_pipe().Push(
+      "junk\x03"
+      "\x04");
   n = streams.Read(buf, sizeof buf);
   VK_REQUIRE_OK(n);
   CHECK(std::string(buf, *n) == "\n");  // ^C dropped the line

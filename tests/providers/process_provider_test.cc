@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -27,7 +28,8 @@ const Context& Ctx() {
   return ctx;
 }
 
-corev1::Pod ShellPod(const std::string& name, const std::string& script, const std::string& restart = "Never") {
+corev1::Pod ShellPod(const std::string& name, const std::string& script,
+                     const std::string& restart = "Never") {
   corev1::Pod p;
   p.mutable_metadata()->set_namespace_("default");
   p.mutable_metadata()->set_name(name);
@@ -75,7 +77,8 @@ struct Fixture {
   PodPtr WaitPhase(const std::string& name, const std::string& phase) {
     return WaitFor(name, [&](const corev1::Pod& p) { return p.status().phase() == phase; });
   }
-  std::string Logs(const std::string& pod, ContainerLogOptions o = {}, const std::string& container = "main") {
+  std::string Logs(const std::string& pod, ContainerLogOptions o = {},
+                   const std::string& container = "main") {
     test::Collector out;
     VK_CHECK_OK(provider->GetContainerLogs(Ctx(), {"default", pod, container, o}, out));
     return out.data();
@@ -84,7 +87,8 @@ struct Fixture {
     absl::Status status;
     std::string out, err;
   };
-  ExecResult Exec(const std::string& pod, std::vector<std::string> cmd, std::optional<std::string> in = std::nullopt) {
+  ExecResult Exec(const std::string& pod, std::vector<std::string> cmd,
+                  std::optional<std::string> in = std::nullopt) {
     test::FakeAttachIO io(in.has_value(), false);
     if (in) {
       io.stdin_pipe().Push(*in);
@@ -117,7 +121,8 @@ TEST_CASE("sh -c 'echo hello; exit 3': logs contain hello, the container termina
 
 TEST_CASE("a successful command: Succeeded, stdout and stderr kept apart, timestamps, tail") {
   Fixture f;
-  VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), ShellPod("ok", "echo one; echo two >&2; echo three; printf tail")));
+  VK_REQUIRE_OK(
+      f.provider->CreatePod(Ctx(), ShellPod("ok", "echo one; echo two >&2; echo three; printf tail")));
   PodPtr done = f.WaitPhase("ok", "Succeeded");
   REQUIRE(done != nullptr);
   CHECK(done->status().containerstatuses(0).state().terminated().reason() == "Completed");
@@ -199,9 +204,8 @@ TEST_CASE("a failing init container with restartPolicy Never fails the pod") {
 TEST_CASE("restartPolicy OnFailure restarts with a back-off; previous logs") {
   Fixture f;
   VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), ShellPod("flaky", "echo run; exit 1", "OnFailure")));
-  PodPtr restarted = f.WaitFor("flaky", [](const corev1::Pod& p) {
-    return p.status().containerstatuses(0).restartcount() >= 2;
-  });
+  PodPtr restarted = f.WaitFor(
+      "flaky", [](const corev1::Pod& p) { return p.status().containerstatuses(0).restartcount() >= 2; });
   REQUIRE(restarted != nullptr);
   CHECK(restarted->status().containerstatuses(0).laststate().terminated().exitcode() == 1);
   CHECK(f.WaitFor("flaky", [](const corev1::Pod& p) {
@@ -232,7 +236,8 @@ TEST_CASE("delete: SIGTERM, then SIGKILL after the grace period; NotFound afterw
   PodPtr killed = f.WaitPhase("stubborn", "Failed");
   REQUIRE(killed != nullptr);
   CHECK(killed->status().containerstatuses(0).state().terminated().exitcode() == 128 + 9);
-  REQUIRE(Await([&] { return errdefs::IsNotFound(f.provider->GetPod(Ctx(), "default", "sleeper").status()); }));
+  REQUIRE(
+      Await([&] { return errdefs::IsNotFound(f.provider->GetPod(Ctx(), "default", "sleeper").status()); }));
   CHECK(errdefs::IsNotFound(f.provider->DeletePod(Ctx(), sleeper)));
   CHECK_FALSE(std::filesystem::exists(absl::StrCat(f.provider->root_dir(), "/default_sleeper_sleeper-uid")));
 }
@@ -268,7 +273,8 @@ TEST_CASE("exec: a new process in the container's directory and environment") {
   REQUIRE(f.WaitPhase("svc", "Running"));
   auto r = f.Exec("svc", {"sh", "-c", "echo $MODE; pwd; echo oops >&2"});
   VK_CHECK_OK(r.status);
-  CHECK(r.out == absl::StrCat("exec-test\n", f.provider->root_dir(), "/default_svc_svc-uid/containers/main\n"));
+  CHECK(r.out ==
+        absl::StrCat("exec-test\n", f.provider->root_dir(), "/default_svc_svc-uid/containers/main\n"));
   CHECK(r.err == "oops\n");
   r = f.Exec("svc", {"sh", "-c", "exit 4"});
   CHECK(errdefs::GetExitCode(r.status) == 4);
@@ -302,6 +308,17 @@ TEST_CASE("a container without a command is refused; a missing binary is a Start
   CHECK(failed->status().containerstatuses(0).state().terminated().reason() == "StartError");
   CHECK(failed->status().containerstatuses(0).state().terminated().exitcode() == 128);
   CHECK(absl::StrContains(f.Logs("missing"), "/no/such/binary"));
+}
+
+TEST_CASE("Create: a root directory that cannot be created is a clear error") {
+  std::string file = absl::StrCat(VKUBELET_BUILD_ROOT, "/process_provider_test_file");
+  { std::ofstream(file) << "x"; }
+  ProcessProviderConfig config;
+  config.root_dir = file + "/sub";
+  auto p = ProcessProvider::Create(config);
+  REQUIRE_FALSE(p.ok());
+  CHECK(errdefs::IsInvalidInput(p.status()));
+  CHECK(absl::StrContains(p.status().message(), config.root_dir));
 }
 
 }  // namespace

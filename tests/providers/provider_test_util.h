@@ -34,7 +34,8 @@ inline bool Await(const std::function<bool()>& pred, absl::Duration timeout = ab
 }
 
 // A pod with one container per name (image "busybox:1.36" unless set later).
-inline corev1::Pod MakePod(const std::string& ns, const std::string& name, std::vector<std::string> containers = {"c"}) {
+inline corev1::Pod MakePod(const std::string& ns, const std::string& name,
+                           std::vector<std::string> containers = {"c"}) {
   corev1::Pod p;
   p.mutable_metadata()->set_namespace_(ns);
   p.mutable_metadata()->set_name(name);
