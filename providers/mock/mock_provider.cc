@@ -27,7 +27,6 @@
 #include "providers/mock/ip_pool.h"
 #include "providers/mock/shell.h"
 #include "vkubelet/errdefs.h"
-#include "vkubelet/log.h"
 #include "vkubelet/resource/quantity.h"
 
 #ifndef VKUBELET_VERSION
