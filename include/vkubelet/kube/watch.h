@@ -17,16 +17,15 @@
 #ifndef VKUBELET_KUBE_WATCH_H_
 #define VKUBELET_KUBE_WATCH_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "vkubelet/context.h"
 #include "vkubelet/kube/codec.h"
