@@ -20,11 +20,11 @@
 // 404, wrong methods 405, routes whose provider ability is missing 501, and
 // provider errors map through errdefs (NotFound 404, InvalidInput 400, ...).
 //
-// Streaming (exec/attach/port-forward/run): the routes exist and are
-// authorized (subresource proxy) like any other; their handlers live in
-// lib/api (StreamingRoutes in lib/api/streaming_routes.cc, on the private
-// route table of lib/api/router.h) and answer 501 until the SPDY/WebSocket
-// session code is mounted there.
+// Streaming (exec/attach/port-forward/run): the routes are authorized
+// (subresource proxy) like any other; their handlers are mounted through
+// StreamingRoutes() (lib/api/streaming_routes.cc) on the server's private
+// route table (lib/api/router.h), and answer 501 when the provider lacks
+// ContainerExecProvider / PortForwardProvider.
 //
 // Threading: Start/Stop from one thread; everything else is thread-safe.
 // Requests are served by `handler_threads` threads; each container log stream
