@@ -572,3 +572,40 @@ TEST_CASE("/run: combined output of a command split on spaces") {
 
 }  // namespace
 }  // namespace vkubelet::streaming_test
+
+namespace vkubelet::streaming_test {
+namespace {
+
+TEST_CASE("KubeletServer::Create mounts the streaming routes for a provider that can exec") {
+  auto provider = std::make_shared<StreamingTestProvider>();
+  api::KubeletServerOptions so;
+  so.node_name = "n";
+  so.address = "127.0.0.1";
+  so.port = 0;
+  so.no_auth = true;
+  so.insecure_plain_http = true;
+  api::KubeletServerHandlers handlers;
+  handlers.provider = provider;
+  auto server = api::KubeletServer::Create(so, handlers);
+  REQUIRE(server.ok());
+  REQUIRE((*server)->Start().ok());
+  http::ClientOptions co;
+  co.port = (*server)->port();
+  auto hc = http::Client::Create(co);
+  REQUIRE(hc.ok());
+  auto up = SpdyTestClient::Connect(**hc, ExecTarget({"echo", "mounted"}, {}), {"v4.channel.k8s.io"});
+  REQUIRE(up.status == 101);
+  Streams s = OpenStreams(*up.client, {});
+  REQUIRE(up.client->WaitFin(s.out));
+  CHECK(up.client->Stream(s.out).data == "mounted\n");
+  auto ws = WsTestClient::Connect(**hc, ExecTarget({"echo", "ws"}, {}), {"v5.channel.k8s.io"});
+  REQUIRE(ws.ok());
+  REQUIRE((*ws)->WaitClosed());
+  CHECK((*ws)->Channel(1) == "ws\n");
+  auto run = (*hc)->Do(TestCtx(), {"POST", "/run/ns/web/app?cmd=echo%20run", {}, ""});
+  REQUIRE(run.ok());
+  CHECK(run->body == "run\n");
+}
+
+}  // namespace
+}  // namespace vkubelet::streaming_test

@@ -428,10 +428,12 @@ class SpdyTestClient : public spdy::SessionVisitor {
       data.remove_prefix(*n);
       FlushLocked();
       if (data.empty()) return absl::OkStatus();
-      if (!mu_.AwaitWithTimeout(absl::Condition(this, &SpdyTestClient::WindowOrClosed), absl::Seconds(30))) {
+      auto can_send = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return closed_ || !session_.IsStreamOpen(id) || session_.SendWindow(id) > 0;
+      };
+      if (!mu_.AwaitWithTimeout(absl::Condition(&can_send), absl::Seconds(30))) {
         return absl::DeadlineExceededError("window stayed closed");
       }
-      window_signal_ = false;
     }
   }
   absl::Status HalfClose(uint32_t id) {
@@ -570,8 +572,6 @@ class SpdyTestClient : public spdy::SessionVisitor {
         });
   }
 
-  bool WindowOrClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return window_signal_ || closed_; }
-
   void FlushLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::string out = session_.TakeOutput();
     if (!out.empty()) conn_->Write(std::move(out));
@@ -596,7 +596,6 @@ class SpdyTestClient : public spdy::SessionVisitor {
   void OnPing(uint32_t, bool is_reply) override {
     if (is_reply) ++pongs_;
   }
-  void OnWindowAvailable(uint32_t, size_t) override { window_signal_ = true; }
 
   std::unique_ptr<api::internal::ByteTransport> conn_;
   Options options_;
@@ -605,7 +604,6 @@ class SpdyTestClient : public spdy::SessionVisitor {
   std::map<uint32_t, StreamView> streams_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool goaway_ ABSL_GUARDED_BY(mu_) = false;
-  bool window_signal_ ABSL_GUARDED_BY(mu_) = false;
   size_t pongs_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t events_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status close_status_ ABSL_GUARDED_BY(mu_);

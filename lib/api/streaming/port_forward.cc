@@ -114,21 +114,27 @@ class SpdyPortForwardSession final : public SpdyServerSession {
     ++rt_->counters.creation_timeouts;
     log::Info(log_ctx_, "Timed out waiting for the second stream of a port-forward connection",
               {{"requestID", id}});
+    bool told = false;
     if (it->second.error != 0) {
-      session_.SendData(it->second.error, absl::StrCat("(request=", id, ") timed out waiting for streams"),
-                        /*fin=*/true)
-          .IgnoreError();
+      // Like the kubelet: the reason on the error stream, which then ends.
+      told = session_
+                 .SendData(it->second.error, absl::StrCat("(request=", id, ") timed out waiting for streams"),
+                           /*fin=*/true)
+                 .ok();
     }
-    DropPairLocked(id);
+    DropPairLocked(id, /*reset_error=*/!told);
   }
 
-  void DropPairLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Forgets a pair that never ran; its streams are reset (the error stream
+  // only with `reset_error`).
+  void DropPairLocked(const std::string& id, bool reset_error = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto it = pairs_.find(id);
     if (it == pairs_.end()) return;
     for (uint32_t s : {it->second.data, it->second.error}) {
       if (s == 0) continue;
       by_stream_.erase(s);
       ReleaseStream(s);
+      if (s == it->second.error && !reset_error) continue;
       if (session_.IsStreamOpen(s)) session_.Reset(s, RstStatus::kCancel).IgnoreError();
     }
     pairs_.erase(it);

@@ -56,13 +56,14 @@ void WsChannelSession::Start() {
   });
   CancelFn cancel = cancel_;
   root_reg_ = rt_->root.OnCancel([cancel] { cancel(); });
+  // Channel modes must be in place before the first message is read.
+  OnStarted();
   auto self = shared_from_this();
   ws_->Start([self](std::string data, bool binary) { self->OnMessage(std::move(data), binary); },
              [self](int code, const std::string& reason) {
                self->Shutdown(absl::CancelledError(absl::StrCat("WebSocket closed: ", code, " ", reason)),
                               /*graceful=*/false);
              });
-  OnStarted();
 }
 
 void WsChannelSession::SetChannelMode(uint8_t channel, ChannelMode mode) { state_[channel].mode = mode; }

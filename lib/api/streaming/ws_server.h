@@ -42,7 +42,7 @@ class WsChannelSession : public StreamEndpoint, public std::enable_shared_from_t
   WsChannelSession(const WsChannelSession&) = delete;
   WsChannelSession& operator=(const WsChannelSession&) = delete;
 
-  // Starts reading, then OnStarted(). Call once, right after creation.
+  // OnStarted(), then starts reading. Call once, right after creation.
   void Start();
 
   absl::StatusOr<size_t> ReadStream(uint32_t channel, char* buffer, size_t size) override;
@@ -58,7 +58,8 @@ class WsChannelSession : public StreamEndpoint, public std::enable_shared_from_t
 
  protected:
   enum class ChannelMode { kIgnore, kBuffer, kCustom };
-  // Called from Start() before reading begins (no lock held).
+  // Called from Start() before reading begins (no lock held): set channel
+  // modes, queue opening messages, start provider threads.
   virtual void OnStarted() {}
   // Bytes of a kCustom channel (mu_ held).
   virtual void HandleCustomData(uint8_t channel, std::string_view data) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
