@@ -22,7 +22,8 @@ struct StreamingOptions {
   absl::Duration stream_creation_timeout = absl::Seconds(30);
   // A session without traffic for this long is closed. SPDY: no frame in
   // either direction (client-go pings every 5 s, so kubectl sessions stay
-  // up). WebSocket: the peer stopped answering the server's pings.
+  // up). WebSocket, the port-forward SPDY tunnel included: the peer
+  // stopped answering the server's pings for this long.
   // virtual-kubelet's default (the kubelet's is 4 h).
   absl::Duration stream_idle_timeout = absl::Seconds(30);
   // Timeouts are measured on this clock.

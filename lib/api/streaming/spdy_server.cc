@@ -36,6 +36,7 @@ SpdyServerSession::SpdyServerSession(std::shared_ptr<StreamingRuntime> rt, std::
       session_(EngineOptions(rt_->options, raw_upgrade), this),
       pause_threshold_(EngineOptions(rt_->options, raw_upgrade).initial_stream_window),
       transport_(std::move(transport)),
+      raw_upgrade_(raw_upgrade),
       scope_(std::move(scope)) {
   auto [ctx, cancel] = transport_->context().WithCancel();
   ctx_ = ctx;
@@ -69,7 +70,9 @@ void SpdyServerSession::Start() {
                                      /*graceful=*/false);
                     });
   absl::MutexLock lock(&mu_);
-  if (rt_->options.stream_idle_timeout != absl::InfiniteDuration()) {
+  // Inside a WebSocket tunnel the WebSocket's own pings decide when the peer
+  // is gone (see ws_server.h), as for every other WebSocket session.
+  if (raw_upgrade_ && rt_->options.stream_idle_timeout != absl::InfiniteDuration()) {
     ArmIdleTimerLocked(last_activity_ + rt_->options.stream_idle_timeout);
   }
 }

@@ -56,8 +56,9 @@ class SpdyServerSession : public ::vkubelet::internal::spdy::SessionVisitor,
                           public std::enable_shared_from_this<SpdyServerSession> {
  public:
   // `raw_upgrade`: the transport is the raw connection after a 101 (the
-  // engine then holds its output until the client spoke); false inside a
-  // WebSocket tunnel. `scope` is kept until the session is destroyed.
+  // engine then holds its output until the client spoke, and the idle
+  // timeout applies); false inside a WebSocket tunnel, whose WebSocket
+  // pings detect a dead peer instead. `scope` is kept until the session is destroyed.
   SpdyServerSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport, bool raw_upgrade,
                     Context log_ctx, std::shared_ptr<void> scope);
   ~SpdyServerSession() override;
@@ -146,6 +147,7 @@ class SpdyServerSession : public ::vkubelet::internal::spdy::SessionVisitor,
   void RunDeferred();
 
   std::unique_ptr<ByteTransport> transport_;
+  const bool raw_upgrade_;
   Context ctx_ = Context::Background();
   CancelFn cancel_;
   CancelRegistration root_reg_;
