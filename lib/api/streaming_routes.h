@@ -9,10 +9,10 @@
 //   POST     /run/{namespace}/{pod}/{container}           (+ /{uid}/ variant)
 //
 // They are authorized like every other route (nodes/proxy) before their
-// handler runs. Until the SPDY/3.1 and WebSocket session code replaces the
-// handlers below, they answer 501 (and 501 too when the provider lacks the
-// ability the route needs). See router.h for what a handler receives and
-// must honour.
+// handler runs. The handlers are the SPDY/3.1 and WebSocket sessions of
+// lib/api/streaming (service.h); they answer 501 when the provider lacks the
+// ability the route needs. See router.h for what a handler receives and must
+// honour.
 
 #ifndef VKUBELET_LIB_API_STREAMING_ROUTES_H_
 #define VKUBELET_LIB_API_STREAMING_ROUTES_H_
