@@ -1718,6 +1718,16 @@ absl::Status FakeApiServer::Impl::HandleProxy(const http::Request& req, const Re
         }
         if (u) u->Close();
         if (d) d->Close();
+        // Close may run on the kubelet client's own I/O thread (when the
+        // kubelet closed first), and destroying a Client joins those threads:
+        // release it elsewhere, after the upstream handle (which holds an
+        // executor of the client's I/O context).
+        if (c) {
+          std::thread([u = std::move(u), c = std::move(c)]() mutable {
+            u.reset();
+            c.reset();
+          }).detach();
+        }
       }
     };
     auto splice = std::make_shared<Splice>();
