@@ -34,10 +34,12 @@ struct Pf {
 };
 Pf OpenPair(SpdyTestClient& c, int port, int request_id) {
   Pf p;
-  p.error = c.Open({{"streamtype", "error"}, {"port", std::to_string(port)}, {"requestid", std::to_string(request_id)}});
+  p.error = c.Open(
+      {{"streamtype", "error"}, {"port", std::to_string(port)}, {"requestid", std::to_string(request_id)}});
   REQUIRE(c.WaitReplied(p.error));
   REQUIRE(c.HalfClose(p.error).ok());
-  p.data = c.Open({{"streamtype", "data"}, {"port", std::to_string(port)}, {"requestid", std::to_string(request_id)}});
+  p.data = c.Open(
+      {{"streamtype", "data"}, {"port", std::to_string(port)}, {"requestid", std::to_string(request_id)}});
   REQUIRE(c.WaitReplied(p.data));
   return p;
 }
@@ -81,7 +83,8 @@ TEST_CASE("SPDY port-forward: the uid route names the uid in errors") {
   REQUIRE(up.status == 101);
   Pf bad = OpenPair(*up.client, 9, 0);
   REQUIRE(up.client->WaitFin(bad.error));
-  CHECK(up.client->Stream(bad.error).data == "error forwarding port 9 to pod web, uid uid-123: connection refused");
+  CHECK(up.client->Stream(bad.error).data ==
+        "error forwarding port 9 to pod web, uid uid-123: connection refused");
 }
 
 TEST_CASE("SPDY port-forward: 16 concurrent connections interleave on one session") {
@@ -238,7 +241,8 @@ TEST_CASE("SPDY port-forward: negotiation and a provider without the ability") {
   auto hc = ts->Client();
   auto up = SpdyTestClient::Connect(*hc, kTarget, {"v4.channel.k8s.io"});
   CHECK(up.status == 403);
-  CHECK(up.headers.GetAll("X-Accepted-Stream-Protocol-Versions") == std::vector<std::string>{"portforward.k8s.io"});
+  CHECK(up.headers.GetAll("X-Accepted-Stream-Protocol-Versions") ==
+        std::vector<std::string>{"portforward.k8s.io"});
   auto plain = hc->Do(TestCtx(), {"GET", kTarget, {}, ""});
   REQUIRE(plain.ok());
   CHECK(plain->status == 400);

@@ -23,7 +23,8 @@ struct ExecFlags {
   bool in = false, out = true, err = false, tty = false;
 };
 
-std::string ExecTarget(const std::vector<std::string>& cmd, ExecFlags f, std::string_view path = "/exec/ns/web/app") {
+std::string ExecTarget(const std::vector<std::string>& cmd, ExecFlags f,
+                       std::string_view path = "/exec/ns/web/app") {
   std::vector<std::string> q;
   for (const auto& c : cmd) q.push_back("command=" + http::PercentEncode(c));
   if (f.in) q.push_back("input=1");
@@ -87,8 +88,8 @@ TEST_CASE("SPDY exec: echo under every protocol version, Status on the error str
 TEST_CASE("SPDY exec: the client's first supported protocol wins, comma lists included") {
   auto ts = StartServer();
   auto hc = ts->Client();
-  auto up = SpdyTestClient::Connect(*hc, ExecTarget({"echo", "x"}, {}), {"v9.channel.k8s.io, v3.channel.k8s.io",
-                                                                         "v4.channel.k8s.io"});
+  auto up = SpdyTestClient::Connect(*hc, ExecTarget({"echo", "x"}, {}),
+                                    {"v9.channel.k8s.io, v3.channel.k8s.io", "v4.channel.k8s.io"});
   REQUIRE(up.status == 101);
   CHECK(up.headers.Get("X-Stream-Protocol-Version") == "v3.channel.k8s.io");
 }
@@ -118,7 +119,8 @@ TEST_CASE("SPDY exec: non-zero exit codes and provider errors on the error strea
     CHECK(up.client->Stream(s.error).data == "command terminated with non-zero exit code: exit status 3");
   }
   SUBCASE("a provider error becomes an InternalError Status") {
-    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"fail", "disk", "on", "fire"}, {}), {"v5.channel.k8s.io"});
+    auto up =
+        SpdyTestClient::Connect(*hc, ExecTarget({"fail", "disk", "on", "fire"}, {}), {"v5.channel.k8s.io"});
     REQUIRE(up.status == 101);
     Streams s = OpenStreams(*up.client, {});
     REQUIRE(up.client->WaitFin(s.error));
@@ -217,12 +219,13 @@ TEST_CASE("SPDY exec with a TTY: stderr is merged, resizes reach AttachIO::NextR
     (void)resize;
   }
   SUBCASE("resize events split across frames arrive in order") {
-    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"resize", "3"}, {.in = true, .out = true, .tty = true}),
-                                      {"v5.channel.k8s.io"});
+    auto up = SpdyTestClient::Connect(
+        *hc, ExecTarget({"resize", "3"}, {.in = true, .out = true, .tty = true}), {"v5.channel.k8s.io"});
     REQUIRE(up.status == 101);
     SpdyTestClient& c = *up.client;
     Streams s = OpenStreams(c, {.in = true, .out = true}, /*resize=*/true);
-    const std::string json = "{\"Width\":80,\"Height\":24}\n{\"Width\":100,\"Height\":50}\n{\"width\":7,\"height\":9}\n";
+    const std::string json =
+        "{\"Width\":80,\"Height\":24}\n{\"Width\":100,\"Height\":50}\n{\"width\":7,\"height\":9}\n";
     REQUIRE(c.Send(s.resize, json.substr(0, 5)).ok());
     REQUIRE(c.Send(s.resize, json.substr(5, 30)).ok());
     REQUIRE(c.Send(s.resize, json.substr(35)).ok());
@@ -234,7 +237,8 @@ TEST_CASE("SPDY exec with a TTY: stderr is merged, resizes reach AttachIO::NextR
     CHECK(!calls[0].has_stderr);
   }
   SUBCASE("v2 has no resize stream: it is not waited for") {
-    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"tty"}, {.out = true, .tty = true}), {"v2.channel.k8s.io"});
+    auto up =
+        SpdyTestClient::Connect(*hc, ExecTarget({"tty"}, {.out = true, .tty = true}), {"v2.channel.k8s.io"});
     REQUIRE(up.status == 101);
     Streams s = OpenStreams(*up.client, {.out = true});
     REQUIRE(up.client->WaitFin(s.out));
@@ -332,7 +336,8 @@ TEST_CASE("SPDY flow control: provider writes stop at the client's window and go
   SpdyTestClient::Options o;
   o.auto_consume = false;
   o.window = 64 * 1024;
-  auto up = SpdyTestClient::Connect(*hc, ExecTarget({"gen", std::to_string(4 << 20)}, {}), {"v4.channel.k8s.io"}, o);
+  auto up = SpdyTestClient::Connect(*hc, ExecTarget({"gen", std::to_string(4 << 20)}, {}),
+                                    {"v4.channel.k8s.io"}, o);
   REQUIRE(up.status == 101);
   SpdyTestClient& c = *up.client;
   Streams s = OpenStreams(c, {});
@@ -365,7 +370,8 @@ TEST_CASE("SPDY backpressure against a client without flow control (Go's spdystr
 
   SUBCASE("provider Write blocks while the client does not read") {
     const size_t total = 32 << 20;
-    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"gen", std::to_string(total)}, {}), {"v4.channel.k8s.io"}, o);
+    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"gen", std::to_string(total)}, {}),
+                                      {"v4.channel.k8s.io"}, o);
     REQUIRE(up.status == 101);
     SpdyTestClient& c = *up.client;
     Streams s = OpenStreams(c, {});
@@ -421,7 +427,8 @@ TEST_CASE("SPDY with flow control: a provider ignoring stdin holds back only its
   CHECK(c.Stream(s.out).data == input);
 }
 
-TEST_CASE("SPDY: a provider that hangs does not block other sessions and is cancelled when its client leaves") {
+TEST_CASE(
+    "SPDY: a provider that hangs does not block other sessions and is cancelled when its client leaves") {
   auto ts = StartServer();
   auto hc = ts->Client();
   auto hung = SpdyTestClient::Connect(*hc, ExecTarget({"hang"}, {}), {"v4.channel.k8s.io"});
@@ -429,7 +436,8 @@ TEST_CASE("SPDY: a provider that hangs does not block other sessions and is canc
   OpenStreams(*hung.client, {});
   REQUIRE(ts->provider->WaitWaiting(1));
   for (int i = 0; i < 3; ++i) {
-    auto up = SpdyTestClient::Connect(*hc, ExecTarget({"echo", std::to_string(i)}, {}), {"v4.channel.k8s.io"});
+    auto up =
+        SpdyTestClient::Connect(*hc, ExecTarget({"echo", std::to_string(i)}, {}), {"v4.channel.k8s.io"});
     REQUIRE(up.status == 101);
     Streams s = OpenStreams(*up.client, {});
     REQUIRE(up.client->WaitFin(s.out));

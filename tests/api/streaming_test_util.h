@@ -79,7 +79,9 @@ inline std::string Pattern(size_t n, uint32_t seed = 1) {
 // Port-forward by port: 7 echo; 9 fails ("connection refused"); 13 waits for
 // its Context; 19 writes 1 MiB of pattern (seed = port) and returns; 23
 // waits for Release() then echoes.
-class StreamingTestProvider : public test::BareProvider, public ContainerExecProvider, public PortForwardProvider {
+class StreamingTestProvider : public test::BareProvider,
+                              public ContainerExecProvider,
+                              public PortForwardProvider {
  public:
   struct ExecCall {
     ExecRequest request;
@@ -206,7 +208,8 @@ class StreamingTestProvider : public test::BareProvider, public ContainerExecPro
  private:
   void Record(const ExecRequest& req, bool attach, AttachIO& io) {
     absl::MutexLock lock(&mu_);
-    calls_.push_back({req, attach, io.Tty(), io.Stdin() != nullptr, io.Stdout() != nullptr, io.Stderr() != nullptr});
+    calls_.push_back(
+        {req, attach, io.Tty(), io.Stdin() != nullptr, io.Stdout() != nullptr, io.Stderr() != nullptr});
   }
   static absl::Status Out(ByteWriter* w, std::string_view s) {
     if (w == nullptr) return errdefs::InvalidInput("stream not requested");
@@ -330,7 +333,8 @@ inline std::unique_ptr<TestServer> StartServer(StreamingOptions options = {}, bo
   so.handler_threads = 4;
   api::KubeletServerHandlers handlers;
   handlers.provider = ts->provider;
-  auto server = api::internal::CreateKubeletServer(so, handlers, ts->service->Routes(), /*replace_streaming=*/true);
+  auto server =
+      api::internal::CreateKubeletServer(so, handlers, ts->service->Routes(), /*replace_streaming=*/true);
   REQUIRE_MESSAGE(server.ok(), server.status().ToString());
   ts->server = *std::move(server);
   absl::Status st = ts->server->Start();
@@ -363,8 +367,8 @@ class SpdyTestClient : public spdy::SessionVisitor {
 
   // Sends the upgrade request (POST, Upgrade: SPDY/3.1, one
   // X-Stream-Protocol-Version line per protocol).
-  static Upgrade Connect(http::Client& c, const std::string& target, const std::vector<std::string>& protocols,
-                         Options options = Options()) {
+  static Upgrade Connect(http::Client& c, const std::string& target,
+                         const std::vector<std::string>& protocols, Options options = Options()) {
     http::ClientRequest req;
     req.method = "POST";
     req.target = target;
@@ -385,9 +389,10 @@ class SpdyTestClient : public spdy::SessionVisitor {
   }
 
   // SPDY inside a WebSocket (Sec-WebSocket-Protocol SPDY/3.1+<protocol>).
-  static absl::StatusOr<std::unique_ptr<SpdyTestClient>> ConnectTunnel(http::Client& c, const std::string& target,
-                                                                      const std::string& subprotocol,
-                                                                      Options options = Options()) {
+  static absl::StatusOr<std::unique_ptr<SpdyTestClient>> ConnectTunnel(http::Client& c,
+                                                                       const std::string& target,
+                                                                       const std::string& subprotocol,
+                                                                       Options options = Options()) {
     auto ws = c.WebSocket(TestCtx(), target, {subprotocol});
     if (!ws.ok()) return ws.status();
     std::unique_ptr<SpdyTestClient> out(
@@ -495,16 +500,20 @@ class SpdyTestClient : public spdy::SessionVisitor {
     });
   }
   bool WaitFin(uint32_t id, absl::Duration timeout = absl::Seconds(20)) {
-    return WaitFor([&] {
-      StreamView v = Stream(id);
-      return v.fin || v.reset || closed();
-    }, timeout);
+    return WaitFor(
+        [&] {
+          StreamView v = Stream(id);
+          return v.fin || v.reset || closed();
+        },
+        timeout);
   }
   bool WaitData(uint32_t id, size_t n, absl::Duration timeout = absl::Seconds(20)) {
-    return WaitFor([&] {
-      StreamView v = Stream(id);
-      return v.data.size() >= n || v.fin || closed();
-    }, timeout);
+    return WaitFor(
+        [&] {
+          StreamView v = Stream(id);
+          return v.data.size() >= n || v.fin || closed();
+        },
+        timeout);
   }
   bool WaitClosed(absl::Duration timeout = absl::Seconds(20)) {
     return WaitFor([&] { return closed(); }, timeout);
@@ -638,7 +647,8 @@ class WsTestClient {
 
   const std::string& subprotocol() const { return ws_->subprotocol(); }
   wsstream::Encoding encoding() const {
-    return absl::StrContains(ws_->subprotocol(), "base64") ? wsstream::Encoding::kBase64 : wsstream::Encoding::kBinary;
+    return absl::StrContains(ws_->subprotocol(), "base64") ? wsstream::Encoding::kBase64
+                                                           : wsstream::Encoding::kBinary;
   }
   bool Send(uint8_t channel, std::string_view payload) {
     auto m = wsstream::EncodeMessage(encoding(), channel, payload);

@@ -25,7 +25,8 @@ std::string ExecTarget(const std::vector<std::string>& cmd, const std::string& f
   return "/exec/ns/web/app?" + absl::StrJoin(q, "&");
 }
 
-std::unique_ptr<WsTestClient> Connect(http::Client& hc, const std::string& target, const std::string& protocol) {
+std::unique_ptr<WsTestClient> Connect(http::Client& hc, const std::string& target,
+                                      const std::string& protocol) {
   auto c = WsTestClient::Connect(hc, target, {protocol});
   REQUIRE_MESSAGE(c.ok(), c.status().ToString());
   CHECK((*c)->subprotocol() == protocol);
@@ -36,10 +37,10 @@ TEST_CASE("WebSocket exec: every channel protocol; ready message, output, status
   auto ts = StartServer();
   auto hc = ts->Client();
   const std::vector<std::pair<std::string, int>> protocols = {{"v5.channel.k8s.io", 5},
-                                                               {"v4.channel.k8s.io", 4},
-                                                               {"v4.base64.channel.k8s.io", 4},
-                                                               {"channel.k8s.io", 1},
-                                                               {"base64.channel.k8s.io", 1}};
+                                                              {"v4.channel.k8s.io", 4},
+                                                              {"v4.base64.channel.k8s.io", 4},
+                                                              {"channel.k8s.io", 1},
+                                                              {"base64.channel.k8s.io", 1}};
   for (const auto& [protocol, version] : protocols) {
     CAPTURE(protocol);
     auto c = Connect(*hc, ExecTarget({"echo", "hello"}), protocol);
@@ -157,9 +158,9 @@ TEST_CASE("WebSocket exec: bad messages are skipped; a malformed CLOSE ends the 
   auto hc = ts->Client();
   {
     auto c = Connect(*hc, ExecTarget({"cat"}, "input=1&output=1"), "v5.channel.k8s.io");
-    REQUIRE(c->SendRaw("", true));                   // empty
+    REQUIRE(c->SendRaw("", true));                        // empty
     REQUIRE(c->SendRaw(std::string("\x09zz", 3), true));  // unknown channel
-    REQUIRE(c->Send(2, "to stderr?"));               // a channel the server does not read
+    REQUIRE(c->Send(2, "to stderr?"));                    // a channel the server does not read
     REQUIRE(c->Send(0, "kept"));
     REQUIRE(c->SendClose(0));
     REQUIRE(c->WaitClosed());

@@ -65,10 +65,12 @@ class Kubectl {
  public:
   Kubectl(const std::string& dir, const std::string& kubeconfig, std::vector<std::string> args,
           const std::string& stdin_file = "")
-      : out_(dir + "/stdout." + std::to_string(++counter_)), err_(dir + "/stderr." + std::to_string(counter_)) {
+      : out_(dir + "/stdout." + std::to_string(++counter_)),
+        err_(dir + "/stderr." + std::to_string(counter_)) {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 0, stdin_file.empty() ? "/dev/null" : stdin_file.c_str(), O_RDONLY,
+                                     0);
     posix_spawn_file_actions_addopen(&fa, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     std::vector<std::string> env;
@@ -145,7 +147,8 @@ std::string EchoThroughPort(int port, const std::string& payload) {
   std::thread writer([&] {
     size_t pos = 0;
     while (pos < payload.size()) {
-      const ssize_t n = send(fd, payload.data() + pos, std::min<size_t>(payload.size() - pos, 65536), MSG_NOSIGNAL);
+      const ssize_t n =
+          send(fd, payload.data() + pos, std::min<size_t>(payload.size() - pos, 65536), MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       pos += static_cast<size_t>(n);
@@ -196,7 +199,8 @@ void RunScenario(const std::string& version, bool expect_websocket) {
   so.authorizer = auth.authorizer;
   api::KubeletServerHandlers handlers;
   handlers.provider = provider;
-  auto server_or = api::internal::CreateKubeletServer(so, handlers, service->Routes(), /*replace_streaming=*/true);
+  auto server_or =
+      api::internal::CreateKubeletServer(so, handlers, service->Routes(), /*replace_streaming=*/true);
   VK_REQUIRE_OK(server_or.status());
   auto& server = *server_or;
   VK_REQUIRE_OK(server->Start());

@@ -36,7 +36,8 @@ class SpdyPortForwardSession final : public SpdyServerSession {
  public:
   SpdyPortForwardSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport,
                          bool raw_upgrade, Context log_ctx, std::shared_ptr<void> scope, Target target)
-      : SpdyServerSession(std::move(rt), std::move(transport), raw_upgrade, std::move(log_ctx), std::move(scope)),
+      : SpdyServerSession(std::move(rt), std::move(transport), raw_upgrade, std::move(log_ctx),
+                          std::move(scope)),
         target_(std::move(target)) {}
 
  private:
@@ -83,8 +84,8 @@ class SpdyPortForwardSession final : public SpdyServerSession {
       RefuseStream(s.stream_id, RstStatus::kRefusedStream);
       return;
     }
-    if (absl::Status st = AcceptStream(s.stream_id,
-                                       type == spdy::StreamType::kData ? StreamMode::kBuffer : StreamMode::kDiscard);
+    if (absl::Status st = AcceptStream(
+            s.stream_id, type == spdy::StreamType::kData ? StreamMode::kBuffer : StreamMode::kDiscard);
         !st.ok()) {
       return;
     }
@@ -165,8 +166,7 @@ class SpdyPortForwardSession final : public SpdyServerSession {
     const absl::Status st = rt_->port_forward->PortForward(ctx, req, stream);
     if (!st.ok() && !ctx.Done()) {
       log::Info(ctx, "port-forward failed", {{"err", st}});
-      const std::string msg = spdy::PortForwardErrorMessage(
-          port, target_.pod, target_.uid, StatusText(st));
+      const std::string msg = spdy::PortForwardErrorMessage(port, target_.pod, target_.uid, StatusText(st));
       WriteStream(error, msg).IgnoreError();
     }
     CloseStreamWrite(data).IgnoreError();
@@ -190,8 +190,8 @@ class SpdyPortForwardSession final : public SpdyServerSession {
 class WsPortForwardSession final : public WsChannelSession {
  public:
   WsPortForwardSession(std::shared_ptr<StreamingRuntime> rt, std::shared_ptr<http::WebSocketConnection> ws,
-                       const wsstream::ChannelProtocol& protocol, Context log_ctx, std::shared_ptr<void> scope,
-                       Target target, std::vector<uint16_t> ports)
+                       const wsstream::ChannelProtocol& protocol, Context log_ctx,
+                       std::shared_ptr<void> scope, Target target, std::vector<uint16_t> ports)
       : WsChannelSession(std::move(rt), std::move(ws), protocol, static_cast<uint8_t>(2 * ports.size()),
                          std::move(log_ctx), std::move(scope)),
         target_(std::move(target)),
@@ -220,8 +220,8 @@ class WsPortForwardSession final : public WsChannelSession {
 
   void RunPort(size_t i) {
     const uint16_t port = ports_[i];
-    const Context ctx =
-        context().WithFields({{"pod", target_.namespace_ + "/" + target_.pod}, {"port", std::to_string(port)}});
+    const Context ctx = context().WithFields(
+        {{"pod", target_.namespace_ + "/" + target_.pod}, {"port", std::to_string(port)}});
     EndpointDuplex stream(this, wsstream::PortForwardDataChannel(i));
     PortForwardRequest req;
     req.namespace_ = target_.namespace_;
@@ -231,8 +231,7 @@ class WsPortForwardSession final : public WsChannelSession {
     if (!st.ok() && !ctx.Done()) {
       log::Info(ctx, "port-forward failed", {{"err", st}});
       WriteStream(wsstream::PortForwardErrorChannel(i),
-                  spdy::PortForwardErrorMessage(port, target_.pod, target_.uid,
-                                                StatusText(st)))
+                  spdy::PortForwardErrorMessage(port, target_.pod, target_.uid, StatusText(st)))
           .IgnoreError();
     }
     bool last = false;
@@ -262,7 +261,8 @@ void ServePortForward(const std::shared_ptr<StreamingRuntime>& rt, RouteRequest&
   static constexpr std::string_view kSpdyProtocols[] = {spdy::kPortForwardProtocolV1};
 
   if (req.IsUpgrade("websocket")) {
-    std::vector<std::string> offers = wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
+    std::vector<std::string> offers =
+        wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
     if (std::optional<std::string> tunnel = wsstream::SelectTunnelProtocol(offers, kSpdyProtocols)) {
       absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
           resp.AcceptWebSocket(*tunnel, StreamingWebSocketOptions(rt->options));
@@ -272,8 +272,9 @@ void ServePortForward(const std::shared_ptr<StreamingRuntime>& rt, RouteRequest&
         return;
       }
       ++rt->counters.tunnel_port_forward_sessions;
-      auto session = std::make_shared<SpdyPortForwardSession>(rt, NewWebSocketTunnelTransport(*ws),
-                                                              /*raw_upgrade=*/false, log_ctx, r.scope, target);
+      auto session =
+          std::make_shared<SpdyPortForwardSession>(rt, NewWebSocketTunnelTransport(*ws),
+                                                   /*raw_upgrade=*/false, log_ctx, r.scope, target);
       session->Start();
       return;
     }
@@ -288,7 +289,8 @@ void ServePortForward(const std::shared_ptr<StreamingRuntime>& rt, RouteRequest&
       SendPlainError(resp, 400, StatusText(ports.status()));
       return;
     }
-    const wsstream::ChannelProtocol* protocol = wsstream::FindProtocol(wsstream::ProtocolUse::kPortForward, *chosen);
+    const wsstream::ChannelProtocol* protocol =
+        wsstream::FindProtocol(wsstream::ProtocolUse::kPortForward, *chosen);
     absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
         resp.AcceptWebSocket(*chosen, StreamingWebSocketOptions(rt->options));
     if (!ws.ok()) {
@@ -297,8 +299,8 @@ void ServePortForward(const std::shared_ptr<StreamingRuntime>& rt, RouteRequest&
       return;
     }
     ++rt->counters.websocket_port_forward_sessions;
-    auto session =
-        std::make_shared<WsPortForwardSession>(rt, *ws, *protocol, log_ctx, r.scope, target, *std::move(ports));
+    auto session = std::make_shared<WsPortForwardSession>(rt, *ws, *protocol, log_ctx, r.scope, target,
+                                                          *std::move(ports));
     session->Start();
     return;
   }

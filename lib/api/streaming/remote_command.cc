@@ -27,8 +27,8 @@ using ::vkubelet::internal::ToAbsl;
 namespace {
 
 // Runs the provider's exec or attach for `params` on `io`.
-absl::Status CallProvider(StreamingRuntime& rt, const Context& ctx, const RemoteCommandParams& params, bool exec,
-                          AttachIO& io) {
+absl::Status CallProvider(StreamingRuntime& rt, const Context& ctx, const RemoteCommandParams& params,
+                          bool exec, AttachIO& io) {
   if (exec) {
     ExecRequest req;
     req.namespace_ = params.namespace_;
@@ -54,8 +54,8 @@ void LogResult(const Context& ctx, bool exec, const absl::Status& st) {
 class SpdyRemoteCommandSession final : public SpdyServerSession {
  public:
   SpdyRemoteCommandSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport,
-                           Context log_ctx, std::shared_ptr<void> scope, RemoteCommandParams params, int version,
-                           bool exec)
+                           Context log_ctx, std::shared_ptr<void> scope, RemoteCommandParams params,
+                           int version, bool exec)
       : SpdyServerSession(std::move(rt), std::move(transport), /*raw_upgrade=*/true, std::move(log_ctx),
                           std::move(scope)),
         params_(std::move(params)),
@@ -123,12 +123,13 @@ class SpdyRemoteCommandSession final : public SpdyServerSession {
     }
     *slot = s.stream_id;
     const bool complete = error_id_ != 0 && (!params_.with_stdin || stdin_id_ != 0) &&
-                          (!params_.with_stdout || stdout_id_ != 0) && (!params_.with_stderr || stderr_id_ != 0) &&
-                          (!NeedResize() || resize_id_ != 0);
+                          (!params_.with_stdout || stdout_id_ != 0) &&
+                          (!params_.with_stderr || stderr_id_ != 0) && (!NeedResize() || resize_id_ != 0);
     if (complete) StartProviderLocked();
   }
 
-  void HandleCustomData(uint32_t stream, std::string_view data, bool fin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) override {
+  void HandleCustomData(uint32_t stream, std::string_view data, bool fin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) override {
     if (stream != resize_id_ || resize_failed_) return;
     std::vector<spdy::TerminalSize> sizes;
     absl::Status st = resize_decoder_.Feed(data, &sizes);
@@ -176,8 +177,8 @@ class SpdyRemoteCommandSession final : public SpdyServerSession {
     EndpointWriter err(this, stderr_id_);
     SessionAttachIO io(params_.with_stdin ? &in : nullptr, params_.with_stdout ? &out : nullptr,
                        params_.with_stderr ? &err : nullptr, params_.tty, &resizes_, context());
-    const Context ctx = context().WithFields({{"pod", params_.namespace_ + "/" + params_.pod},
-                                              {"container", params_.container}});
+    const Context ctx = context().WithFields(
+        {{"pod", params_.namespace_ + "/" + params_.pod}, {"container", params_.container}});
     const absl::Status st = CallProvider(*rt_, ctx, params_, exec_, io);
     LogResult(ctx, exec_, st);
     if (context().Done()) {
@@ -212,8 +213,8 @@ class SpdyRemoteCommandSession final : public SpdyServerSession {
 class WsRemoteCommandSession final : public WsChannelSession {
  public:
   WsRemoteCommandSession(std::shared_ptr<StreamingRuntime> rt, std::shared_ptr<http::WebSocketConnection> ws,
-                         const wsstream::ChannelProtocol& protocol, Context log_ctx, std::shared_ptr<void> scope,
-                         RemoteCommandParams params, bool exec)
+                         const wsstream::ChannelProtocol& protocol, Context log_ctx,
+                         std::shared_ptr<void> scope, RemoteCommandParams params, bool exec)
       : WsChannelSession(std::move(rt), std::move(ws), protocol, wsstream::kRemoteCommandChannels,
                          std::move(log_ctx), std::move(scope)),
         params_(std::move(params)),
@@ -258,8 +259,8 @@ class WsRemoteCommandSession final : public WsChannelSession {
     EndpointWriter err(this, wsstream::kStderrChannel);
     SessionAttachIO io(params_.with_stdin ? &in : nullptr, params_.with_stdout ? &out : nullptr,
                        params_.with_stderr ? &err : nullptr, params_.tty, &resizes_, context());
-    const Context ctx = context().WithFields({{"pod", params_.namespace_ + "/" + params_.pod},
-                                              {"container", params_.container}});
+    const Context ctx = context().WithFields(
+        {{"pod", params_.namespace_ + "/" + params_.pod}, {"container", params_.container}});
     const absl::Status st = CallProvider(*rt_, ctx, params_, exec_, io);
     LogResult(ctx, exec_, st);
     if (context().Done()) {
@@ -297,14 +298,16 @@ void ServeRemoteCommand(const std::shared_ptr<StreamingRuntime>& rt, RouteReques
       r.ctx.WithFields({{"pod", params->namespace_ + "/" + params->pod}, {"container", params->container}});
 
   if (req.IsUpgrade("websocket")) {
-    std::vector<std::string> offers = wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
+    std::vector<std::string> offers =
+        wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
     std::vector<std::string_view> names = wsstream::ProtocolNames(wsstream::ProtocolUse::kRemoteCommand);
     absl::StatusOr<std::string> chosen = wsstream::NegotiateSubprotocol(offers, names);
     if (!chosen.ok()) {
       SendPlainError(resp, 403, StatusText(chosen.status()));
       return;
     }
-    const wsstream::ChannelProtocol* protocol = wsstream::FindProtocol(wsstream::ProtocolUse::kRemoteCommand, *chosen);
+    const wsstream::ChannelProtocol* protocol =
+        wsstream::FindProtocol(wsstream::ProtocolUse::kRemoteCommand, *chosen);
     absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
         resp.AcceptWebSocket(*chosen, StreamingWebSocketOptions(rt->options));
     if (!ws.ok()) {
@@ -313,7 +316,8 @@ void ServeRemoteCommand(const std::shared_ptr<StreamingRuntime>& rt, RouteReques
       return;
     }
     ++rt->counters.websocket_exec_sessions;
-    auto session = std::make_shared<WsRemoteCommandSession>(rt, *ws, *protocol, log_ctx, r.scope, *params, exec);
+    auto session =
+        std::make_shared<WsRemoteCommandSession>(rt, *ws, *protocol, log_ctx, r.scope, *params, exec);
     session->Start();
     return;
   }
@@ -335,8 +339,8 @@ void ServeRemoteCommand(const std::shared_ptr<StreamingRuntime>& rt, RouteReques
       return;
     }
     ++rt->counters.spdy_exec_sessions;
-    auto session = std::make_shared<SpdyRemoteCommandSession>(rt, NewRawTransport(*conn), log_ctx, r.scope,
-                                                              *params, spdy::RemoteCommandVersion(hs.protocol), exec);
+    auto session = std::make_shared<SpdyRemoteCommandSession>(
+        rt, NewRawTransport(*conn), log_ctx, r.scope, *params, spdy::RemoteCommandVersion(hs.protocol), exec);
     session->Start();
     session->ArmCreationTimeout();
     return;

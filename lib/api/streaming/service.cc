@@ -62,12 +62,14 @@ class RunIO : public AttachIO {
 }  // namespace
 
 StreamingService::StreamingService(const StreamingDeps& deps, StreamingOptions options)
-    : runtime_(std::make_shared<StreamingRuntime>(std::move(options), deps.provider, deps.exec, deps.port_forward)) {}
+    : runtime_(std::make_shared<StreamingRuntime>(std::move(options), deps.provider, deps.exec,
+                                                  deps.port_forward)) {}
 
 StreamingService::~StreamingService() {
   runtime_->cancel_root();
   if (!runtime_->threads.WaitAll(runtime_->options.shutdown_grace)) {
-    log::Warning(Context::Background(), "Provider streaming calls did not return after cancellation; leaving them",
+    log::Warning(Context::Background(),
+                 "Provider streaming calls did not return after cancellation; leaving them",
                  {{"running", runtime_->threads.running()}});
   }
 }
@@ -99,16 +101,19 @@ void StreamingService::ServeRun(RouteRequest& r) {
     CaptureWriter out(&shared);
     CaptureWriter err(&shared);
     RunIO io(&out, &err);
-    const Context call_ctx = ctx.WithFields({{"pod", req.namespace_ + "/" + req.pod}, {"container", req.container}});
+    const Context call_ctx =
+        ctx.WithFields({{"pod", req.namespace_ + "/" + req.pod}, {"container", req.container}});
     absl::Status st = rt->exec->RunInContainer(call_ctx, req, io);
     absl::MutexLock lock(&shared.mu);
     if (shared.overflow) {
-      SendPlainError(*resp, 500, absl::StrCat("command output exceeds ", rt->options.max_run_output_bytes, " bytes"));
+      SendPlainError(*resp, 500,
+                     absl::StrCat("command output exceeds ", rt->options.max_run_output_bytes, " bytes"));
       return;
     }
     if (!st.ok()) {
       if (std::optional<int> code = errdefs::GetExitCode(st); code.has_value() && *code != 0) {
-        SendPlainError(*resp, 500, absl::StrCat("command terminated with non-zero exit code: exit status ", *code));
+        SendPlainError(*resp, 500,
+                       absl::StrCat("command terminated with non-zero exit code: exit status ", *code));
         return;
       }
       log::Info(call_ctx, "run in container failed", {{"err", st}});
@@ -134,7 +139,8 @@ std::vector<Route> StreamingService::Routes() {
   }
   routes.push_back({{"POST"}, "/run/{namespace}/{pod}/{container}", bind(&StreamingService::ServeRun)});
   routes.push_back({{"POST"}, "/run/{namespace}/{pod}/{uid}/{container}", bind(&StreamingService::ServeRun)});
-  routes.push_back({{"GET", "POST"}, "/portForward/{namespace}/{pod}", bind(&StreamingService::ServePortForward)});
+  routes.push_back(
+      {{"GET", "POST"}, "/portForward/{namespace}/{pod}", bind(&StreamingService::ServePortForward)});
   routes.push_back(
       {{"GET", "POST"}, "/portForward/{namespace}/{pod}/{uid}", bind(&StreamingService::ServePortForward)});
   return routes;

@@ -29,8 +29,9 @@ spdy::SessionOptions EngineOptions(const StreamingOptions& o, bool raw_upgrade) 
 
 }  // namespace
 
-SpdyServerSession::SpdyServerSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport,
-                                     bool raw_upgrade, Context log_ctx, std::shared_ptr<void> scope)
+SpdyServerSession::SpdyServerSession(std::shared_ptr<StreamingRuntime> rt,
+                                     std::unique_ptr<ByteTransport> transport, bool raw_upgrade,
+                                     Context log_ctx, std::shared_ptr<void> scope)
     : rt_(std::move(rt)),
       log_ctx_(std::move(log_ctx)),
       session_(EngineOptions(rt_->options, raw_upgrade), this),
@@ -59,15 +60,17 @@ void SpdyServerSession::Start() {
   // Server stop (the connection's context), the streaming routes going away
   // (root) and Shutdown() all end in the same place.
   self_reg_ = ctx_.OnCancel([weak] {
-    if (auto s = weak.lock()) s->Shutdown(absl::CancelledError("streaming session cancelled"), /*graceful=*/true);
+    if (auto s = weak.lock())
+      s->Shutdown(absl::CancelledError("streaming session cancelled"), /*graceful=*/true);
   });
   CancelFn cancel = cancel_;
   root_reg_ = rt_->root.OnCancel([cancel] { cancel(); });
   auto self = shared_from_this();
   transport_->Start([self](std::string_view data) { self->OnTransportData(data); },
                     [self](const absl::Status& status) {
-                      self->Shutdown(status.ok() ? absl::CancelledError("the client closed the connection") : status,
-                                     /*graceful=*/false);
+                      self->Shutdown(
+                          status.ok() ? absl::CancelledError("the client closed the connection") : status,
+                          /*graceful=*/false);
                     });
   absl::MutexLock lock(&mu_);
   // Inside a WebSocket tunnel the WebSocket's own pings decide when the peer
@@ -151,7 +154,8 @@ void SpdyServerSession::OnIdleTimer() {
   }
   if (expired) {
     ++rt_->counters.idle_timeouts;
-    log::Info(log_ctx_, "Closing an idle streaming connection", {{"idleTimeout", rt_->options.stream_idle_timeout}});
+    log::Info(log_ctx_, "Closing an idle streaming connection",
+              {{"idleTimeout", rt_->options.stream_idle_timeout}});
     Shutdown(absl::DeadlineExceededError("streaming connection idle timeout"), /*graceful=*/true);
   }
 }
@@ -322,7 +326,8 @@ absl::Status SpdyServerSession::WriteStream(uint32_t stream, std::string_view da
       while (true) {
         if (closed_) return absl::CancelledError("streaming session closed");
         auto it = streams_.find(stream);
-        if (it == streams_.end() || it->second.reset) return absl::CancelledError("stream reset by the client");
+        if (it == streams_.end() || it->second.reset)
+          return absl::CancelledError("stream reset by the client");
         if (it->second.write_closed) return absl::FailedPreconditionError("write after Close()");
         if (data.empty()) return absl::OkStatus();
         absl::StatusOr<size_t> n = session_.SendData(stream, data.substr(0, limit));

@@ -59,8 +59,8 @@ class SpdyServerSession : public ::vkubelet::internal::spdy::SessionVisitor,
   // engine then holds its output until the client spoke, and the idle
   // timeout applies); false inside a WebSocket tunnel, whose WebSocket
   // pings detect a dead peer instead. `scope` is kept until the session is destroyed.
-  SpdyServerSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport, bool raw_upgrade,
-                    Context log_ctx, std::shared_ptr<void> scope);
+  SpdyServerSession(std::shared_ptr<StreamingRuntime> rt, std::unique_ptr<ByteTransport> transport,
+                    bool raw_upgrade, Context log_ctx, std::shared_ptr<void> scope);
   ~SpdyServerSession() override;
   SpdyServerSession(const SpdyServerSession&) = delete;
   SpdyServerSession& operator=(const SpdyServerSession&) = delete;
@@ -91,7 +91,8 @@ class SpdyServerSession : public ::vkubelet::internal::spdy::SessionVisitor,
   // A stream the client opened: AcceptStream() or RefuseStream() it.
   virtual void HandleNewStream(const ::vkubelet::internal::spdy::IncomingStream& stream)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) = 0;
-  virtual void HandleCustomData(uint32_t stream, std::string_view data, bool fin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  virtual void HandleCustomData(uint32_t stream, std::string_view data, bool fin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     (void)stream, (void)data, (void)fin;
   }
   // The client reset the stream (or the engine did).

@@ -110,10 +110,9 @@ bool IsSet(const ::vkubelet::internal::http::Request& r, std::string_view name) 
 
 }  // namespace
 
-absl::StatusOr<RemoteCommandParams> ParseRemoteCommandParams(const ::vkubelet::internal::http::Request& request,
-                                                             std::string_view ns, std::string_view pod,
-                                                             std::string_view uid, std::string_view container,
-                                                             bool exec) {
+absl::StatusOr<RemoteCommandParams> ParseRemoteCommandParams(
+    const ::vkubelet::internal::http::Request& request, std::string_view ns, std::string_view pod,
+    std::string_view uid, std::string_view container, bool exec) {
   RemoteCommandParams p;
   p.namespace_ = std::string(ns);
   p.pod = std::string(pod);
@@ -130,7 +129,8 @@ absl::StatusOr<RemoteCommandParams> ParseRemoteCommandParams(const ::vkubelet::i
   }
   if (exec) {
     p.command = request.QueryValues("command");
-    if (p.command.empty()) return errdefs::InvalidInput("you must specify at least one command for the container");
+    if (p.command.empty())
+      return errdefs::InvalidInput("you must specify at least one command for the container");
   }
   return p;
 }

@@ -14,7 +14,9 @@ namespace http = ::vkubelet::internal::http;
 class RawTransport : public ByteTransport {
  public:
   explicit RawTransport(std::shared_ptr<http::Connection> conn) : conn_(std::move(conn)) {}
-  void Start(DataFn on_data, CloseFn on_close) override { conn_->Start(std::move(on_data), std::move(on_close)); }
+  void Start(DataFn on_data, CloseFn on_close) override {
+    conn_->Start(std::move(on_data), std::move(on_close));
+  }
   void PauseReading() override { conn_->PauseReading(); }
   void ResumeReading() override { conn_->ResumeReading(); }
   bool Write(std::string data) override { return conn_->Write(std::move(data)); }
@@ -51,11 +53,13 @@ class TunnelTransport : public ByteTransport {
         },
         [on_close, text_error](int code, const std::string& reason) {
           if (*text_error) {
-            on_close(absl::InvalidArgumentError("text message in a SPDY tunnel (only binary messages carry SPDY)"));
+            on_close(absl::InvalidArgumentError(
+                "text message in a SPDY tunnel (only binary messages carry SPDY)"));
           } else if (code == 1000 || code == 1005) {
             on_close(absl::OkStatus());
           } else {
-            on_close(absl::UnavailableError(absl::StrCat("tunnel WebSocket closed with ", code, " ", reason)));
+            on_close(
+                absl::UnavailableError(absl::StrCat("tunnel WebSocket closed with ", code, " ", reason)));
           }
         });
   }

@@ -51,7 +51,8 @@ std::unique_ptr<ByteTransport> NewRawTransport(std::shared_ptr<::vkubelet::inter
 // and on_close reports InvalidArgument. A close other than 1000 reports
 // Unavailable.
 std::unique_ptr<ByteTransport> NewWebSocketTunnelTransport(
-    std::shared_ptr<::vkubelet::internal::http::WebSocketConnection> ws, size_t max_message_bytes = 32 * 1024);
+    std::shared_ptr<::vkubelet::internal::http::WebSocketConnection> ws,
+    size_t max_message_bytes = 32 * 1024);
 
 }  // namespace vkubelet::api::internal
 

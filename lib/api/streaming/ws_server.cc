@@ -27,9 +27,10 @@ http::WebSocketOptions StreamingWebSocketOptions(const StreamingOptions& options
   return o;
 }
 
-WsChannelSession::WsChannelSession(std::shared_ptr<StreamingRuntime> rt, std::shared_ptr<http::WebSocketConnection> ws,
-                                   const wsstream::ChannelProtocol& protocol, uint8_t channels, Context log_ctx,
-                                   std::shared_ptr<void> scope)
+WsChannelSession::WsChannelSession(std::shared_ptr<StreamingRuntime> rt,
+                                   std::shared_ptr<http::WebSocketConnection> ws,
+                                   const wsstream::ChannelProtocol& protocol, uint8_t channels,
+                                   Context log_ctx, std::shared_ptr<void> scope)
     : rt_(std::move(rt)),
       protocol_(protocol),
       channels_(channels),
@@ -52,7 +53,8 @@ WsChannelSession::~WsChannelSession() {
 void WsChannelSession::Start() {
   std::weak_ptr<WsChannelSession> weak = shared_from_this();
   self_reg_ = ctx_.OnCancel([weak] {
-    if (auto s = weak.lock()) s->Shutdown(absl::CancelledError("streaming session cancelled"), /*graceful=*/true);
+    if (auto s = weak.lock())
+      s->Shutdown(absl::CancelledError("streaming session cancelled"), /*graceful=*/true);
   });
   CancelFn cancel = cancel_;
   root_reg_ = rt_->root.OnCancel([cancel] { cancel(); });
@@ -90,8 +92,10 @@ void WsChannelSession::OnMessage(std::string data, bool binary) {
   absl::StatusOr<wsstream::DecodedMessage> m =
       wsstream::DecodeMessage(protocol_.encoding, data, channels_, protocol_.supports_close);
   if (!m.ok()) {
-    if (protocol_.supports_close && !data.empty() && static_cast<uint8_t>(data[0]) == wsstream::kCloseSignal) {
-      log::Info(log_ctx_, "Closing a WebSocket stream after a malformed CLOSE message", {{"err", m.status()}});
+    if (protocol_.supports_close && !data.empty() &&
+        static_cast<uint8_t>(data[0]) == wsstream::kCloseSignal) {
+      log::Info(log_ctx_, "Closing a WebSocket stream after a malformed CLOSE message",
+                {{"err", m.status()}});
       Shutdown(m.status(), /*graceful=*/true, 1002);
       return;
     }

@@ -35,9 +35,10 @@ namespace vkubelet::api::internal {
 
 class WsChannelSession : public StreamEndpoint, public std::enable_shared_from_this<WsChannelSession> {
  public:
-  WsChannelSession(std::shared_ptr<StreamingRuntime> rt, std::shared_ptr<::vkubelet::internal::http::WebSocketConnection> ws,
-                   const ::vkubelet::internal::wsstream::ChannelProtocol& protocol, uint8_t channels, Context log_ctx,
-                   std::shared_ptr<void> scope);
+  WsChannelSession(std::shared_ptr<StreamingRuntime> rt,
+                   std::shared_ptr<::vkubelet::internal::http::WebSocketConnection> ws,
+                   const ::vkubelet::internal::wsstream::ChannelProtocol& protocol, uint8_t channels,
+                   Context log_ctx, std::shared_ptr<void> scope);
   ~WsChannelSession() override;
   WsChannelSession(const WsChannelSession&) = delete;
   WsChannelSession& operator=(const WsChannelSession&) = delete;
