@@ -791,7 +791,7 @@ class RawCore : public std::enable_shared_from_this<RawCore> {
 class RawConnectionHandle : public Connection {
  public:
   RawConnectionHandle(const std::shared_ptr<Channel>& ch, const std::shared_ptr<RawCore>& core)
-      : ch_(ch), core_(core), ctx_(ch->context()), remote_(ch->remote_address()), ex_(ch->executor()) {}
+      : ch_(ch), core_(core), ctx_(ch->context()), remote_(ch->remote_address()) {}
 
   ~RawConnectionHandle() override {
     if (!started_.load()) Abort();
@@ -848,7 +848,7 @@ class RawConnectionHandle : public Connection {
   std::weak_ptr<RawCore> core_;
   Context ctx_ = Context::Background();
   std::string remote_;
-  net::any_io_executor ex_;
+  // No executor is kept here: a handle may outlive the I/O context.
   std::atomic<bool> started_{false};
 };
 
