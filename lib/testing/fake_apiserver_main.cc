@@ -5,7 +5,7 @@
 //
 //   vkubelet-fake-apiserver --kubeconfig-out FILE [--port N] [--address A] [--tls]
 //                           [--version v1.32.0] [--token T] [--require-auth]
-//                           [--node-authorizer]
+//                           [--node-authorizer] [--watch-history N]
 //
 // Prints where it listens, then serves until SIGINT/SIGTERM.
 
@@ -26,7 +26,7 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: vkubelet-fake-apiserver --kubeconfig-out FILE [--port N] [--address A] [--tls]\n"
                "                               [--version v1.32.0] [--token T] [--require-auth]\n"
-               "                               [--node-authorizer]\n"
+               "                               [--node-authorizer] [--watch-history N]\n"
                "\n"
                "  --kubeconfig-out FILE  write a kubeconfig pointing at the server\n"
                "  --port N               port to listen on (0 = any free port; default 0)\n"
@@ -35,7 +35,8 @@ void Usage(FILE* out) {
                "  --version V            version reported by /version (kubectl adapts to it)\n"
                "  --token T              an admin bearer token (also written to the kubeconfig)\n"
                "  --require-auth         reject requests without credentials (401)\n"
-               "  --node-authorizer      restrict system:node:<name> users like the Node authorizer\n");
+               "  --node-authorizer      restrict system:node:<name> users like the Node authorizer\n"
+               "  --watch-history N      watch events kept per resource for resuming watches (default 20000)\n");
 }
 
 }  // namespace
@@ -72,6 +73,11 @@ int main(int argc, char** argv) {
       options.require_authentication = true;
     } else if (arg == "--node-authorizer") {
       options.node_authorizer = true;
+    } else if (arg == "--watch-history") {
+      if (!absl::SimpleAtoi(value(arg), &options.watch_history) || options.watch_history == 0) {
+        std::fprintf(stderr, "invalid --watch-history\n");
+        return 2;
+      }
     } else if (arg == "-h" || arg == "--help") {
       Usage(stdout);
       return 0;
