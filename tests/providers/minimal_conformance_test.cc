@@ -1,0 +1,24 @@
+// Copyright 2026 The vkubelet Authors. Licensed under the Apache License 2.0.
+//
+// The minimal example provider against the provider conformance suite.
+
+#include <doctest/doctest.h>
+
+#include "examples/minimal/minimal_provider.h"
+#include "vkubelet/testing/conformance.h"
+
+namespace {
+
+vkubelet::testing::ConformanceOptions Options() {
+  vkubelet::testing::ConformanceOptions o;
+  // The example notifies status changes only (provider.h's wording), and an
+  // UpdatePod of labels/images does not change the status it reports, so
+  // no notification follows an update. Kept as a known gap of the example.
+  o.skip = {"notify.update"};
+  return o;
+}
+
+}  // namespace
+
+VK_PROVIDER_CONFORMANCE_WITH_OPTIONS("minimal example",
+                                     [] { return vkubelet::examples::MinimalProvider::Create({}); }, Options());
