@@ -154,7 +154,10 @@ class Node::Impl {
   std::unique_ptr<node::ApiEventRecorder> api_recorder;
   node::NopEventRecorder nop_recorder;
   std::unique_ptr<node::PodController> pod_controller;
+  // Replaced once in Run when the kubelet API port was 0 (the bound port is
+  // advertised); GetMetrics reads it under `mu`.
   std::unique_ptr<node::NodeController> node_controller;
+  node::NodeControllerOptions node_controller_options;
   std::unique_ptr<api::KubeletServer> server;
   std::atomic<int> kubelet_port{0};
 
@@ -205,6 +208,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Provider
   node::KubePodApiOptions pod_api_options;
   pod_api_options.node_name = options.node_name;
   pod_api_options.clock = impl->clock;
+  pod_api_options.resync_period = options.pod_resync_period;
   impl->pod_api = node::NewKubePodApi(impl->client, pod_api_options);
   node::KubeResourceManagerOptions rm_options;
   rm_options.clock = impl->clock;
@@ -257,6 +261,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Create(NodeOptions options, Provider
                                        dynamic_cast<NodeConfigurer*>(impl->provider.get()));
   if (!nc.ok()) return errdefs::Annotate(nc.status(), "node controller");
   impl->node_controller = *std::move(nc);
+  impl->node_controller_options = nco;
 
   impl->options = std::move(options);
   auto node = std::unique_ptr<Node>(new Node(std::move(impl)));
@@ -316,6 +321,19 @@ absl::Status Node::Run(const Context& parent) {
       return finish();
     }
     im.kubelet_port = im.server->port();
+    if (im.node_controller_options.kubelet_port == 0) {
+      // A free port was asked for: advertise the one bound.
+      im.node_controller_options.kubelet_port = im.server->port();
+      auto nc = node::NodeController::New(im.node_controller_options, im.client,
+                                          dynamic_cast<NodeProvider*>(im.provider.get()),
+                                          dynamic_cast<NodeConfigurer*>(im.provider.get()));
+      if (!nc.ok()) {
+        im.Fail("node controller", nc.status(), cancel);
+        return finish();
+      }
+      absl::MutexLock lock(&im.mu);
+      im.node_controller = *std::move(nc);
+    }
     log::Info(log_ctx, "Kubelet API listening", {{"port", im.server->port()}});
   }
 
@@ -401,7 +419,10 @@ const std::shared_ptr<kube::RestClient>& Node::client() const { return impl_->cl
 NodeMetrics Node::GetMetrics() const {
   NodeMetrics m;
   m.pods = impl_->pod_controller->GetMetrics();
-  m.node = impl_->node_controller->GetMetrics();
+  {
+    absl::MutexLock lock(&impl_->mu);
+    m.node = impl_->node_controller->GetMetrics();
+  }
   if (impl_->client) {
     for (const auto& s : impl_->client->Metrics().requests) m.api_requests += s.count;
   }

@@ -93,14 +93,11 @@ struct NodeOptions {
   // --- Kubelet API (:10250) ---------------------------------------------------------
   bool serve_kubelet_api = true;
   // node_name is filled in; auth is built from `auth` over the API client
-  // unless authenticator/authorizer are set or no_auth is true.
+  // unless authenticator/authorizer are set or no_auth is true. Port 0 picks a
+  // free port, which the Node then advertises (daemonEndpoints). The stream
+  // timeouts are --stream-creation-timeout and --stream-idle-timeout.
   api::KubeletServerOptions kubelet_server;
   api::WebhookAuthOptions auth;
-  // exec/attach/port-forward: time for a client to open its streams, and
-  // how long a session may stay silent (--stream-creation-timeout,
-  // --stream-idle-timeout).
-  absl::Duration stream_creation_timeout = absl::Seconds(30);
-  absl::Duration stream_idle_timeout = absl::Seconds(30);
 
   // Run() fails if the node is not Ready within this long (--startup-timeout);
   // zero waits forever.

@@ -298,6 +298,8 @@ class KubeletServer::Impl {
       deps.exec = exec_;
       deps.port_forward = port_forward_;
       deps.provider = handlers_.provider;
+      deps.stream_creation_timeout = options_.stream_creation_timeout;
+      deps.stream_idle_timeout = options_.stream_idle_timeout;
       for (auto& r : internal::StreamingRoutes(deps)) routes.push_back(std::move(r));
     }
     for (auto& r : extra) routes.push_back(std::move(r));

@@ -155,7 +155,8 @@ absl::StatusOr<ParsedCommandLine> Parse(const std::vector<std::string>& args,
       if (f.name == name) extra = &f;
     }
     if (!spec && !extra) return errdefs::InvalidInput(absl::StrCat("unknown flag --", name));
-    bool is_bool = spec && (spec->kind == Kind::kBool || spec->kind == Kind::kIgnoredBool);
+    bool is_bool = (spec && (spec->kind == Kind::kBool || spec->kind == Kind::kIgnoredBool)) ||
+                   (extra && extra->boolean);
     if (!value) {
       if (is_bool) {
         value = "true";
@@ -166,6 +167,13 @@ absl::StatusOr<ParsedCommandLine> Parse(const std::vector<std::string>& args,
       }
     }
     if (extra) {
+      if (extra->boolean) {
+        bool b = false;
+        if (!absl::SimpleAtob(*value, &b)) {
+          return errdefs::InvalidInput(absl::StrCat("invalid value \"", *value, "\" for --", name, ": want true or false"));
+        }
+        value = b ? "true" : "false";
+      }
       out.extra[name] = *value;
       continue;
     }
@@ -209,9 +217,9 @@ absl::StatusOr<ParsedCommandLine> Parse(const std::vector<std::string>& args,
       if (*value != "text" && *value != "json") return BadValue(name, *value, "want text or json");
       log_format = *value;
     } else if (name == "stream-idle-timeout") {
-      VK_ASSIGN_OR_RETURN(node.stream_idle_timeout, ParseGoDuration(name, *value));
+      VK_ASSIGN_OR_RETURN(node.kubelet_server.stream_idle_timeout, ParseGoDuration(name, *value));
     } else if (name == "stream-creation-timeout") {
-      VK_ASSIGN_OR_RETURN(node.stream_creation_timeout, ParseGoDuration(name, *value));
+      VK_ASSIGN_OR_RETURN(node.kubelet_server.stream_creation_timeout, ParseGoDuration(name, *value));
     } else if (name == "client-qps") {
       double q = 0;
       if (!absl::SimpleAtod(*value, &q)) return BadValue(name, *value, "want a number");
@@ -363,6 +371,12 @@ int Main(int argc, char** argv, const MainOptions& options) {
     log::SetDefaultLogger(std::make_shared<log::Logger>(
         parsed->log_json ? log::NewJsonSink(stderr) : log::NewTextSink(stderr), parsed->log_level));
     Context log_ctx = ctx.WithField("node", parsed->node.node_name);
+    if (options.prepare) {
+      if (absl::Status s = options.prepare(ctx, *parsed); !s.ok()) {
+        error(s);
+        return 1;
+      }
+    }
     for (const auto& w : parsed->warnings) log::Warning(log_ctx, w);
 
     if (absl::Status s = LoadClientConfig(&*parsed); !s.ok()) {
@@ -384,7 +398,27 @@ int Main(int argc, char** argv, const MainOptions& options) {
       error(node.status());
       return 1;
     }
-    absl::Status s = (*node)->Run(ctx);
+    auto [run_ctx, stop] = ctx.WithCancel();
+    absl::Status hook_status;
+    std::thread hook;
+    if (options.on_ready) {
+      hook = std::thread([&, c = run_ctx, stop_fn = stop] {
+        Node& n = **node;
+        while (!c.Done()) {
+          absl::Status r = n.WaitReady(absl::Milliseconds(200));
+          if (r.ok()) break;
+          if (!absl::IsDeadlineExceeded(r)) return;  // Run reports why
+        }
+        if (c.Done()) return;
+        hook_status = options.on_ready(c, n);
+        if (!hook_status.ok()) stop_fn();
+      });
+    }
+    absl::Status s = (*node)->Run(run_ctx);
+    stop();
+    if (hook.joinable()) hook.join();
+    // After a signal the hook's error is only the cancellation.
+    if (s.ok() && !hook_status.ok() && !ctx.Done()) s = hook_status;
     if (!s.ok()) {
       error(s);
       return 1;

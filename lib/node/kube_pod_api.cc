@@ -37,6 +37,7 @@ class KubePodApiImpl final : public KubePodApi {
     io.min_watch_timeout = o.watch_timeout;
     io.initial_backoff = o.backoff_initial;
     io.max_backoff = o.backoff_max;
+    io.resync_period = o.resync_period;
     if (o.clock != nullptr) io.clock = o.clock;
     io.name = "node-pods";
     return io;

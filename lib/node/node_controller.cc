@@ -279,6 +279,8 @@ absl::Status NodeController::Impl::RunInternal(const Context& ctx) {
     // The provider may fill in anything but the identity.
     registration_.mutable_metadata()->set_name(options_.node_name);
     registration_.mutable_metadata()->clear_namespace_();
+    auto* endpoint = registration_.mutable_status()->mutable_daemonendpoints()->mutable_kubeletendpoint();
+    if (endpoint->port() == 0) endpoint->set_port(options_.kubelet_port);
   }
   reported_.Clear();
   *reported_.mutable_metadata()->mutable_labels() = registration_.metadata().labels();

@@ -40,8 +40,8 @@ TEST_CASE("defaults match virtual-kubelet") {
   CHECK(p->node.pod_controller.workers == 10);
   CHECK(p->node.pod_resync_period == absl::Minutes(1));
   CHECK(p->node.startup_timeout == absl::ZeroDuration());
-  CHECK(p->node.stream_idle_timeout == absl::Seconds(30));
-  CHECK(p->node.stream_creation_timeout == absl::Seconds(30));
+  CHECK(p->node.kubelet_server.stream_idle_timeout == absl::Seconds(30));
+  CHECK(p->node.kubelet_server.stream_creation_timeout == absl::Seconds(30));
   CHECK(p->node.kubelet_server.port == 10250);
   CHECK(p->node.node_controller.taint.enabled);
   CHECK(p->node.provider_name == "mock");
@@ -64,7 +64,7 @@ TEST_CASE("flags in both spellings override the environment") {
   CHECK(p->node.operating_system == "windows");
   CHECK_FALSE(p->node.node_controller.taint.enabled);
   CHECK(p->node.startup_timeout == absl::Seconds(90));
-  CHECK(p->node.stream_idle_timeout == absl::Seconds(5));
+  CHECK(p->node.kubelet_server.stream_idle_timeout == absl::Seconds(5));
   CHECK(*p->client_qps == 500);
   CHECK(*p->client_burst == 1000);
   CHECK(p->log_level == log::Level::kDebug);

@@ -113,6 +113,10 @@ struct KubeletServerOptions {
   absl::Duration idle_timeout = absl::Seconds(90);
   // Deadline of non-streaming provider calls (stats, GetPods, the pod list).
   absl::Duration provider_timeout = absl::Seconds(60);
+  // exec/attach/port-forward: how long a client has to open the streams of a
+  // session, and how long a session may stay silent before it is closed.
+  absl::Duration stream_creation_timeout = absl::Seconds(30);
+  absl::Duration stream_idle_timeout = absl::Seconds(30);
   // Concurrent container log streams; more answer 503.
   size_t max_log_streams = 256;
   // Bytes a log stream may have queued for a slow client before the

@@ -57,13 +57,17 @@
 
 namespace vkubelet::cli {
 
-// An extra flag a provider's program defines (value flags only; "--name VALUE"
-// or "--name=VALUE"). The parsed value is in ParsedCommandLine::extra.
+// An extra flag a provider's program defines: a value flag ("--name VALUE" or
+// "--name=VALUE") or, with `boolean`, a switch ("--name" sets "true";
+// "--name=false" is accepted). The parsed value is in ParsedCommandLine::extra.
 struct ExtraFlag {
   std::string name;  // without "--"
   std::string help;
   std::string default_value;
+  bool boolean = false;
 };
+
+struct ParsedCommandLine;
 
 struct MainOptions {
   std::string program = "vkubelet";   // for --help, --version and error lines
@@ -71,8 +75,17 @@ struct MainOptions {
   std::string description;            // one line for --help
   ProviderFactory factory;            // required
   std::vector<ExtraFlag> extra_flags;
+  // Called after parsing and logging set-up, before the kubeconfig is read:
+  // may change anything in `parsed` (e.g. start an API server and point
+  // `parsed.kubeconfig` at it). Whatever it starts must live as long as the
+  // process or stop when `ctx` ends.
+  std::function<absl::Status(const Context& ctx, ParsedCommandLine& parsed)> prepare;
   // Called with the parsed options before the node is created (adjust anything).
   std::function<absl::Status(NodeOptions& options, const std::map<std::string, std::string>& extra)> customize;
+  // Runs on a thread of its own once the node is Ready (its Context ends
+  // when the node stops; Main joins it before returning). An error stops the
+  // program with that error.
+  std::function<absl::Status(const Context& ctx, Node& node)> on_ready;
 };
 
 // The result of parsing a command line.

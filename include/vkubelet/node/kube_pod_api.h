@@ -32,6 +32,10 @@ struct KubePodApiOptions {
   absl::Duration backoff_initial = absl::Milliseconds(800);
   absl::Duration backoff_max = absl::Seconds(30);
   absl::Duration request_timeout = absl::Seconds(30);
+  // Every cached pod is handed to on_update(pod, pod) this often, so the pod
+  // controller compares it with the provider again (--full-resync-period);
+  // zero: never.
+  absl::Duration resync_period = absl::ZeroDuration();
   const Clock* clock = nullptr;  // the informer's clock; nullptr: the real clock
 };
 
