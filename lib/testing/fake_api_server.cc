@@ -33,6 +33,7 @@
 #include "testing/fake_resources.h"
 #include "testing/fake_store.h"
 #include "testing/selectors.h"
+#include "testing/table.h"
 #include "testing/wire.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/internal/status_macros.h"
@@ -285,6 +286,7 @@ class FakeApiServer::Impl {
   absl::StatusOr<internal::ListQuery> ParseListQuery(const http::Request& req, const RequestInfo& info,
                                                      const ResourceType& type);
   absl::StatusOr<Reply> HandleList(const http::Request& req, const RequestInfo& info, ContentType ct, bool pretty);
+  absl::StatusOr<Reply> HandleTable(const http::Request& req, const RequestInfo& info);
   absl::Status HandleWatch(const http::Request& req, const RequestInfo& info, ContentType ct,
                            const std::shared_ptr<http::Response>& resp);
   absl::StatusOr<Reply> HandleCreate(const http::Request& req, const RequestInfo& info, ContentType ct, bool pretty);
@@ -1003,6 +1005,9 @@ absl::StatusOr<FakeApiServer::Impl::Reply> FakeApiServer::Impl::Dispatch(
   if (!sub.empty() && (sub != "status" || !internal::HasStatus(type->storage))) {
     return internal::GenericError(404, "NotFound", "the server could not find the requested resource", 0);
   }
+  if ((info.verb == "get" || info.verb == "list") && sub.empty() && internal::WantsTable(req.Header("Accept"))) {
+    return HandleTable(req, info);
+  }
   if (info.verb == "get") {
     VK_ASSIGN_OR_RETURN(VersionPtr v, store_.Get(type->storage, type->namespaced ? info.ns : "", info.name));
     return ObjectReply(200, *type, v, ct, pretty);
@@ -1055,6 +1060,35 @@ absl::StatusOr<internal::ListQuery> FakeApiServer::Impl::ParseListQuery(const ht
   }
   q.resource_version_match = req.Query("resourceVersionMatch");
   return q;
+}
+
+absl::StatusOr<FakeApiServer::Impl::Reply> FakeApiServer::Impl::HandleTable(const http::Request& req,
+                                                                            const RequestInfo& info) {
+  const ResourceType& type = *info.type;
+  internal::TableObject include;
+  if (!internal::ParseIncludeObject(req.Query("includeObject"), &include)) {
+    return internal::BadRequestError(absl::StrCat("invalid includeObject: ", req.Query("includeObject")));
+  }
+  std::vector<VersionPtr> items;
+  std::string rv, cont;
+  if (info.verb == "get") {
+    VK_ASSIGN_OR_RETURN(VersionPtr v, store_.Get(type.storage, type.namespaced ? info.ns : "", info.name));
+    rv = absl::StrCat(v->rv());
+    items.push_back(std::move(v));
+  } else {
+    VK_ASSIGN_OR_RETURN(internal::ListQuery q, ParseListQuery(req, info, type));
+    VK_ASSIGN_OR_RETURN(internal::ListResult list, store_.List(type.storage, q));
+    rv = absl::StrCat(list.resource_version);
+    cont = list.continue_token;
+    items = std::move(list.items);
+  }
+  std::vector<const Message*> objects;
+  objects.reserve(items.size());
+  for (const auto& v : items) objects.push_back(&v->object());
+  Reply r;
+  r.content_type = "application/json";
+  r.body = internal::EncodeTable(type, objects, rv, cont, options_.clock->Now(), include);
+  return r;
 }
 
 absl::StatusOr<FakeApiServer::Impl::Reply> FakeApiServer::Impl::HandleList(const http::Request& req,

@@ -51,6 +51,7 @@ struct Settings {
   bool embedded = false;
   bool demo_pods = true;
   std::string embedded_dir;
+  std::string embedded_version;
   std::unique_ptr<FakeApiServer> api_server;  // embedded mode
   std::string admin_kubeconfig;
 };
@@ -92,6 +93,7 @@ absl::Status StartEmbedded(const Context& ctx, Settings& settings, vkubelet::cli
   fo.tls = true;
   fo.require_authentication = true;
   fo.node_authorizer = true;
+  fo.version = settings.embedded_version;
   auto server = FakeApiServer::Start(fo);
   if (!server.ok()) return vkubelet::errdefs::Annotate(server.status(), "embedded API server");
   settings.api_server = *std::move(server);
@@ -228,6 +230,8 @@ int main(int argc, char** argv) {
       {"embedded-apiserver", "start an in-process API server instead of using a kubeconfig", "", true},
       {"embedded-dir", "where --embedded-apiserver writes its kubeconfigs", "/tmp/vkubelet-mock"},
       {"demo-pods", "with --embedded-apiserver: create demo pods", "true", true},
+      {"embedded-version", "the Kubernetes version the embedded API server reports (kubectl adapts to it)",
+       "v1.32.0"},
       {"start-delay", "how long new pods stay Pending", "0s"},
       {"log-interval", "how often a running container writes a log line", "5s"},
       {"pod-cidr", "pod IP addresses come from this range", "10.244.0.0/16"},
@@ -243,6 +247,7 @@ int main(int argc, char** argv) {
     settings.embedded = extra.at("embedded-apiserver") == "true";
     settings.demo_pods = extra.at("demo-pods") == "true";
     settings.embedded_dir = extra.at("embedded-dir");
+    settings.embedded_version = extra.at("embedded-version");
     if (!settings.embedded) return absl::OkStatus();
     return StartEmbedded(ctx, settings, parsed);
   };
