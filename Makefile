@@ -27,7 +27,7 @@ test: build
 # The mock provider serving a virtual node: against $$KUBECONFIG when set,
 # otherwise against an embedded FakeApiServer.
 run: build
-	scripts/run-mock $(BUILD)
+	scripts/run-mock $(BUILD) $(ARGS)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the same tests.
 asan-test: deps
