@@ -7,6 +7,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -138,6 +140,80 @@ TEST_CASE("TLS 101 Upgrade then raw echo") {
   // Writes may be merged or split between reads; every byte is echoed in order.
   CHECK(got.rfind("<ping", 0) == 0);
   CHECK(std::count(got.begin(), got.end(), 'z') == static_cast<long>(big.size()));
+}
+
+// Small WebSocket frames are written as a gather (frame header + payload),
+// which the TLS layer coalesces into one record: every byte, the first one
+// (FIN and opcode) included, must reach the peer unchanged. kubectl rejects a
+// damaged header ("continuation after FIN").
+TEST_CASE("TLS WebSocket: small messages keep their frame headers in both directions") {
+  Pki pki = MakePki("ca-1");
+  ServerOptions opts;
+  opts.tls = ServerTlsOptions{"", "", pki.server.cert_pem, pki.server.key_pem, "", false};
+  // What a kubelet writes for `exec -- echo hi` over v5.channel.k8s.io,
+  // then a text message, an empty one and one larger than a short string.
+  const std::vector<std::pair<std::string, bool>> kServerMessages = {
+      {std::string("\x01", 1), true},
+      {std::string("\x01hi\n", 4), true},
+      {"t", false},
+      {"", true},
+      {std::string("\x03{\"metadata\":{},\"status\":\"Success\"}"), true},
+  };
+  auto server = StartServer(opts, [&](Request&, std::shared_ptr<Response> resp) {
+    auto ws = resp->AcceptWebSocket("v5.channel.k8s.io");
+    if (!ws.ok()) {
+      resp->Send(400, {}, std::string(ws.status().message()));
+      return;
+    }
+    std::shared_ptr<WebSocketConnection> w = *ws;
+    for (const auto& [data, binary] : kServerMessages) w->Send(data, binary);
+    // Echo what the client sends; "bye" ends the exchange.
+    w->Start(
+        [w](std::string data, bool binary) {
+          if (data == "bye") {
+            w->Close(1000, "");
+            return;
+          }
+          w->Send("echo:" + data, binary);
+        },
+        [w](int, const std::string&) {});
+  });
+  REQUIRE(server);
+  auto client = MakeClient(server->port(), TrustOnly(pki.ca));
+  auto ws = client->WebSocket(TestCtx(), "/exec/ns/pod/c?command=echo", {"v5.channel.k8s.io"});
+  VK_REQUIRE_OK(ws);
+  absl::Mutex mu;
+  std::vector<std::pair<std::string, bool>> got;
+  int close_code = 0;
+  bool closed = false;
+  (*ws)->Start(
+      [&](std::string data, bool binary) {
+        absl::MutexLock lock(&mu);
+        got.emplace_back(std::move(data), binary);
+      },
+      [&](int code, const std::string&) {
+        absl::MutexLock lock(&mu);
+        close_code = code;
+        closed = true;
+      });
+  CHECK((*ws)->Send(std::string("\x00x", 2), true));
+  CHECK((*ws)->Send("y", false));
+  REQUIRE(AwaitFor(
+      mu, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return closed || got.size() >= kServerMessages.size() + 2; },
+      absl::Seconds(10)));
+  {
+    absl::MutexLock lock(&mu);
+    REQUIRE(got.size() == kServerMessages.size() + 2);
+    for (size_t i = 0; i < kServerMessages.size(); ++i) {
+      CHECK(got[i] == kServerMessages[i]);
+    }
+    CHECK(got[kServerMessages.size()] == std::make_pair(std::string("echo:\x00x", 7), true));
+    CHECK(got[kServerMessages.size() + 1] == std::make_pair(std::string("echo:y"), false));
+  }
+  CHECK((*ws)->Send("bye", false));
+  REQUIRE(AwaitFor(mu, [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return closed; }, absl::Seconds(10)));
+  absl::MutexLock lock(&mu);
+  CHECK(close_code == 1000);
 }
 
 TEST_CASE("client certificates: CN and O visible when signed by the client CA") {
