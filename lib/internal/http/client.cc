@@ -263,7 +263,9 @@ absl::Status ClientImpl::Stream(const Context& ctx, const ClientRequest& request
     VK_ASSIGN_OR_RETURN(ch, Get(ctx, &reused));
     parser = std::make_shared<ResponseParser>();
     parser->header_limit(static_cast<std::uint32_t>(std::min<size_t>(opts_.max_response_header_bytes, UINT32_MAX)));
-    parser->body_limit(boost::none);
+    // Unlimited; not boost::none, which Boost 1.74 compares as smaller than any
+    // Content-Length (every non-chunked response failed with body_limit).
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (request.method == "HEAD") parser->skip(true);
     auto stale = std::make_shared<bool>(false);
     ch->Write(wire);
