@@ -23,6 +23,8 @@ namespace bhttp = beast::http;
 using ResponseParser = bhttp::response_parser<bhttp::string_body>;
 using DoneFn = std::function<void(absl::Status)>;
 
+constexpr size_t kReadBufferBytes = 64 << 10;
+
 // A one-shot completion a caller thread waits for.
 struct Waiter {
   absl::Mutex mu;
@@ -142,6 +144,10 @@ absl::StatusOr<std::shared_ptr<Channel>> ClientImpl::Dial(const Context& ctx) {
     transport = std::make_unique<TcpTransport>(std::move(socket));
   }
   auto ch = Channel::Create(&rt_, std::move(transport), rt_.context());
+  // Beast's parser reads at most the buffer's free capacity at a time: without
+  // room a large body arrives in pieces of a few hundred bytes, each a
+  // separate completion (and, for Stream, a thread handoff).
+  ch->buffer().reserve(kReadBufferBytes);
   Context cctx = ctx.WithTimeout(opts_.connect_timeout);
   std::string host = opts_.host;
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);

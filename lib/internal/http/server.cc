@@ -591,6 +591,11 @@ using detail::Channel;
 using detail::ServerSession;
 namespace net = detail::net;
 
+namespace {
+// Chunks from this size on are written without copying them.
+constexpr size_t kChunkCopyLimit = 32 << 10;
+}  // namespace
+
 Response::~Response() {
   absl::MutexLock lock(&mu_);
   if (state_ == State::kNone) {
@@ -681,6 +686,13 @@ bool Response::Write(std::string data) {
   if (!chunked_) return ch->Write(std::move(data));
   char hex[24];
   int n = std::snprintf(hex, sizeof(hex), "%zx\r\n", data.size());
+  if (data.size() >= kChunkCopyLimit) {
+    // Large chunks are queued as they are, framed by two small writes,
+    // instead of being copied behind their size line.
+    bool ok = ch->Write(std::string(hex, static_cast<size_t>(n)));
+    ok = ok && ch->Write(std::move(data));
+    return ok && ch->Write("\r\n");
+  }
   std::string chunk;
   chunk.reserve(data.size() + static_cast<size_t>(n) + 2);
   chunk.append(hex, static_cast<size_t>(n));

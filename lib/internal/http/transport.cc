@@ -184,38 +184,323 @@ void TcpTransport::Shutdown(DoneHandler handler) {
   net::post(executor(), [h = std::move(handler), ec]() mutable { h(ec); });
 }
 
+namespace {
+// Socket reads start small (idle and chatty connections) and grow while reads
+// fill the buffer (bulk transfers).
+constexpr size_t kMinSocketRead = 16 << 10;
+constexpr size_t kMaxSocketRead = 256 << 10;
+// Gathers up to this size are copied into one buffer so that small pieces
+// share a record.
+constexpr size_t kCoalesceBytes = 64 << 10;
+}  // namespace
+
 TlsTransport::TlsTransport(tcp::socket socket, std::shared_ptr<ssl::context> ctx)
-    : Transport(socket.get_executor()), ctx_(std::move(ctx)), stream_(std::move(socket), *ctx_) {}
+    : Transport(socket.get_executor()), socket_(std::move(socket)), ctx_(std::move(ctx)) {
+  ssl_ = SSL_new(ctx_->native_handle());
+  if (ssl_ == nullptr) throw std::bad_alloc();
+  rbio_ = BIO_new(BIO_s_mem());
+  wbio_ = BIO_new(BIO_s_mem());
+  if (rbio_ == nullptr || wbio_ == nullptr) {
+    if (rbio_) BIO_free(rbio_);
+    if (wbio_) BIO_free(wbio_);
+    SSL_free(ssl_);
+    throw std::bad_alloc();
+  }
+  // An empty input BIO means "not yet", never end of file.
+  BIO_set_mem_eof_return(rbio_, -1);
+  BIO_set_mem_eof_return(wbio_, -1);
+  SSL_set_bio(ssl_, rbio_, wbio_);
+  // Neither Go nor the kubelet renegotiate; refusing it means a write never
+  // has to wait for input.
+  SSL_set_options(ssl_, SSL_OP_NO_RENEGOTIATION);
+}
+
+TlsTransport::~TlsTransport() { SSL_free(ssl_); }
 
 void TlsTransport::Handshake(ssl::stream_base::handshake_type type, DoneHandler handler) {
-  stream_.async_handshake(type, std::move(handler));
+  if (type == ssl::stream_base::client) {
+    SSL_set_connect_state(ssl_);
+  } else {
+    SSL_set_accept_state(ssl_);
+  }
+  ctl_op_.emplace();
+  ctl_op_->kind = CtlKind::kHandshake;
+  ctl_op_->handler = std::move(handler);
+  Progress(true);
+}
+
+void TlsTransport::Shutdown(DoneHandler handler) {
+  ctl_op_.emplace();
+  ctl_op_->kind = CtlKind::kShutdown;
+  ctl_op_->handler = std::move(handler);
+  Progress(true);
 }
 
 void TlsTransport::DoReadSome(net::mutable_buffer buf, IoHandler handler) {
-  stream_.async_read_some(buf, std::move(handler));
+  read_op_.emplace();
+  read_op_->buf = buf;
+  read_op_->handler = std::move(handler);
+  Progress(true);
 }
 
 void TlsTransport::DoWriteSome(const std::vector<net::const_buffer>& bufs, IoHandler handler) {
-  // The TLS stream writes only the first buffer; coalesce small gathers into
-  // one record.
-  if (bufs.size() > 1) {
-    size_t total = 0;
-    for (const auto& b : bufs) total += b.size();
-    if (total <= 64 * 1024) {
-      auto scratch = std::make_shared<std::string>();
-      scratch->reserve(total);
-      for (const auto& b : bufs) scratch->append(static_cast<const char*>(b.data()), b.size());
-      stream_.async_write_some(net::buffer(*scratch),
-                               [scratch, h = std::move(handler)](error_code ec, std::size_t n) mutable {
-                                 h(ec, n);
-                               });
-      return;
-    }
+  // Built in place: bufs may point into scratch, whose characters a move
+  // would not keep (short strings live inside the object).
+  WriteOp& op = write_op_.emplace();
+  op.handler = std::move(handler);
+  size_t total = 0;
+  for (const auto& b : bufs) total += b.size();
+  if (bufs.size() > 1 && total <= kCoalesceBytes) {
+    op.scratch.reserve(total);
+    for (const auto& b : bufs) op.scratch.append(static_cast<const char*>(b.data()), b.size());
+    op.bufs.emplace_back(op.scratch.data(), op.scratch.size());
+  } else {
+    op.bufs = bufs;
   }
-  stream_.async_write_some(bufs, std::move(handler));
+  Progress(true);
 }
 
-void TlsTransport::Shutdown(DoneHandler handler) { stream_.async_shutdown(std::move(handler)); }
+error_code TlsTransport::SslError(int ssl_error) {
+  unsigned long e = ERR_get_error();
+  ERR_clear_error();
+  if (e != 0) return error_code(static_cast<int>(e), net::error::get_ssl_category());
+  if (ssl_error == SSL_ERROR_ZERO_RETURN) return net::error::eof;
+  return ssl::error::stream_truncated;
+}
+
+error_code TlsTransport::InputError() const {
+  // asio's convention: a TCP end without close_notify is a truncated stream.
+  if (input_error_ == net::error::eof) return ssl::error::stream_truncated;
+  return input_error_;
+}
+
+void TlsTransport::Progress(bool initiating) {
+  if (in_progress_) {
+    again_ = true;
+    return;
+  }
+  in_progress_ = true;
+  std::vector<Completion> done;
+  do {
+    again_ = false;
+    StepCtl(done);
+    StepRead(done);
+    StepWrite(done);
+    CollectOutput();
+    StartSocketWrite();
+    bool wants_input = (read_op_ && read_op_->wants_input) || (write_op_ && write_op_->wants_input) ||
+                       (ctl_op_ && ctl_op_->wants_input);
+    if (wants_input) StartSocketRead();
+  } while (again_);
+  in_progress_ = false;
+  for (auto& fn : done) {
+    if (initiating) {
+      net::post(executor(), std::move(fn));
+    } else {
+      fn();
+    }
+  }
+}
+
+void TlsTransport::StepRead(std::vector<Completion>& done) {
+  if (!read_op_) return;
+  ReadOp& op = *read_op_;
+  op.wants_input = false;
+  auto finish = [&](error_code ec, size_t n) {
+    done.push_back([h = std::move(op.handler), ec, n]() mutable { h(ec, n); });
+    read_op_.reset();
+  };
+  if (op.buf.size() == 0) return finish({}, 0);
+  if (fatal_) return finish(fatal_, 0);
+  ERR_clear_error();
+  char* data = static_cast<char*>(op.buf.data());
+  size_t total = 0;
+  for (;;) {
+    size_t n = 0;
+    int r = SSL_read_ex(ssl_, data + total, op.buf.size() - total, &n);
+    if (r == 1) {
+      total += n;
+      if (total == op.buf.size()) break;
+      continue;
+    }
+    int err = SSL_get_error(ssl_, r);
+    if (err == SSL_ERROR_WANT_READ) {
+      if (total > 0) break;
+      if (input_error_) return finish(InputError(), 0);
+      op.wants_input = true;
+      return;
+    }
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      // close_notify: the data before it first, then end of file.
+      return finish(total > 0 ? error_code() : error_code(net::error::eof), total);
+    }
+    error_code ec = SslError(err);
+    fatal_ = ec;
+    return finish(total > 0 ? error_code() : ec, total);
+  }
+  finish({}, total);
+}
+
+void TlsTransport::StepWrite(std::vector<Completion>& done) {
+  if (!write_op_) return;
+  WriteOp& op = *write_op_;
+  op.wants_input = false;
+  auto finish = [&](error_code ec, size_t n) {
+    done.push_back([h = std::move(op.handler), ec, n]() mutable { h(ec, n); });
+    write_op_.reset();
+  };
+  if (output_error_) return finish(output_error_, 0);
+  if (!op.encrypted) {
+    if (fatal_) return finish(fatal_, 0);
+    ERR_clear_error();
+    while (op.index < op.bufs.size()) {
+      const net::const_buffer& b = op.bufs[op.index];
+      if (op.offset == b.size()) {
+        ++op.index;
+        op.offset = 0;
+        continue;
+      }
+      size_t n = 0;
+      int r = SSL_write_ex(ssl_, static_cast<const char*>(b.data()) + op.offset, b.size() - op.offset, &n);
+      if (r == 1) {
+        op.offset += n;
+        op.consumed += n;
+        continue;
+      }
+      int err = SSL_get_error(ssl_, r);
+      if (err == SSL_ERROR_WANT_READ) {
+        if (input_error_) return finish(InputError(), 0);
+        op.wants_input = true;
+        return;
+      }
+      error_code ec = SslError(err);
+      fatal_ = ec;
+      return finish(ec, 0);
+    }
+    op.encrypted = true;
+    CollectOutput();
+    op.flushed_at = produced_;
+  }
+  // Done once its records reached the socket, as with a plain socket write.
+  if (sent_ >= op.flushed_at) finish({}, op.consumed);
+}
+
+void TlsTransport::StepCtl(std::vector<Completion>& done) {
+  if (!ctl_op_) return;
+  CtlOp& op = *ctl_op_;
+  op.wants_input = false;
+  auto finish = [&](error_code ec) {
+    done.push_back([h = std::move(op.handler), ec]() mutable { h(ec); });
+    ctl_op_.reset();
+  };
+  if (!op.finished) {
+    if (fatal_) return finish(fatal_);
+    ERR_clear_error();
+    int r = op.kind == CtlKind::kHandshake ? SSL_do_handshake(ssl_) : SSL_shutdown(ssl_);
+    if (r == 1) {
+      op.finished = true;
+    } else if (op.kind == CtlKind::kShutdown && r == 0) {
+      // Our close_notify is out; wait for the peer's.
+      CollectOutput();
+      if (input_error_) {
+        op.finished = true;
+        op.result = input_error_ == net::error::eof ? error_code(net::error::eof) : input_error_;
+      } else {
+        op.wants_input = true;
+        return;
+      }
+    } else {
+      int err = SSL_get_error(ssl_, r);
+      if (err == SSL_ERROR_WANT_READ) {
+        if (input_error_) {
+          op.finished = true;
+          op.result = op.kind == CtlKind::kShutdown && input_error_ == net::error::eof
+                          ? error_code(net::error::eof)
+                          : InputError();
+        } else {
+          op.wants_input = true;
+          return;
+        }
+      } else {
+        // Send the alert OpenSSL queued, but report the failure at once.
+        error_code ec = SslError(err);
+        if (op.kind == CtlKind::kHandshake) fatal_ = ec;
+        return finish(ec);
+      }
+    }
+    CollectOutput();
+    op.flushed_at = produced_;
+  }
+  if (output_error_ && op.flushed_at > sent_) return finish(output_error_);
+  if (sent_ >= op.flushed_at) finish(op.result);
+}
+
+void TlsTransport::CollectOutput() {
+  size_t pending = BIO_ctrl_pending(wbio_);
+  if (pending == 0) return;
+  size_t old = out_.size();
+  out_.resize(old + pending);
+  int n = BIO_read(wbio_, out_.data() + old, static_cast<int>(pending));
+  out_.resize(old + static_cast<size_t>(std::max(n, 0)));
+  produced_ += static_cast<uint64_t>(std::max(n, 0));
+}
+
+void TlsTransport::StartSocketWrite() {
+  if (socket_writing_ || out_.empty()) return;
+  if (output_error_) {
+    out_.clear();
+    return;
+  }
+  std::swap(out_, sending_);
+  out_.clear();
+  socket_writing_ = true;
+  net::async_write(socket_, net::buffer(sending_), [this, keep = owner()](error_code ec, std::size_t n) {
+    socket_writing_ = false;
+    sent_ += n;
+    sending_.clear();
+    // A cancelled TLS write leaves the stream unusable, so
+    // every write error is final.
+    if (ec) output_error_ = ec;
+    Progress(false);
+  });
+}
+
+void TlsTransport::StartSocketRead() {
+  if (socket_reading_ || input_error_) return;
+  if (in_buf_.empty()) in_buf_.resize(kMinSocketRead);
+  socket_reading_ = true;
+  socket_.async_read_some(net::buffer(in_buf_),
+                          [this, keep = owner()](error_code ec, std::size_t n) { OnSocketRead(ec, n); });
+}
+
+void TlsTransport::OnSocketRead(error_code ec, std::size_t n) {
+  socket_reading_ = false;
+  if (n > 0) {
+    BIO_write(rbio_, in_buf_.data(), static_cast<int>(n));
+    if (n == in_buf_.size() && in_buf_.size() < kMaxSocketRead) in_buf_.resize(in_buf_.size() * 2);
+  }
+  std::vector<Completion> done;
+  if (ec == net::error::operation_aborted) {
+    // Cancelled (socket().cancel()): the operations that were waiting for
+    // input fail; later ones may read again.
+    if (read_op_ && read_op_->wants_input) {
+      done.push_back([h = std::move(read_op_->handler), ec]() mutable { h(ec, 0); });
+      read_op_.reset();
+    }
+    if (ctl_op_ && ctl_op_->wants_input) {
+      done.push_back([h = std::move(ctl_op_->handler), ec]() mutable { h(ec); });
+      ctl_op_.reset();
+    }
+    if (write_op_ && write_op_->wants_input) {
+      done.push_back([h = std::move(write_op_->handler), ec]() mutable { h(ec, 0); });
+      write_op_.reset();
+    }
+  } else if (ec) {
+    input_error_ = ec;
+  }
+  Progress(false);
+  for (auto& fn : done) fn();
+}
 
 void beast_close_socket(AnyStream& stream) { stream.transport().Close(); }
 

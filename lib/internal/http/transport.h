@@ -147,6 +147,9 @@ class Transport {
  protected:
   virtual void DoReadSome(net::mutable_buffer buf, IoHandler handler) = 0;
   virtual void DoWriteSome(const std::vector<net::const_buffer>& bufs, IoHandler handler) = 0;
+  // The owning Channel, for internal operations that must keep it (and so
+  // this transport) alive until they complete.
+  std::shared_ptr<Channel> owner() const { return owner_.lock(); }
 
  private:
   net::any_io_executor ex_;
@@ -169,11 +172,19 @@ class TcpTransport : public Transport {
   tcp::socket socket_;
 };
 
+// TLS over OpenSSL with memory BIOs instead of asio::ssl::stream: a socket
+// read feeds as many records as arrived and a read hands back as many as fit
+// the caller's buffer; a write encrypts all it is given and sends the
+// records with one socket write. (asio's stream moves one 16 KB record per
+// socket operation and completion, which made a 10 MB response cost tens of
+// thousands of scheduler round trips.) Strand-only, like every Transport; at
+// most one read, one write and one handshake/shutdown at a time.
 class TlsTransport : public Transport {
  public:
   TlsTransport(tcp::socket socket, std::shared_ptr<ssl::context> ctx);
-  tcp::socket& socket() override { return stream_.next_layer(); }
-  SSL* native_ssl() override { return stream_.native_handle(); }
+  ~TlsTransport() override;
+  tcp::socket& socket() override { return socket_; }
+  SSL* native_ssl() override { return ssl_; }
   void Handshake(ssl::stream_base::handshake_type type, DoneHandler handler);
   void Shutdown(DoneHandler handler) override;
 
@@ -182,8 +193,66 @@ class TlsTransport : public Transport {
   void DoWriteSome(const std::vector<net::const_buffer>& bufs, IoHandler handler) override;
 
  private:
-  std::shared_ptr<ssl::context> ctx_;  // must outlive the stream
-  ssl::stream<tcp::socket> stream_;
+  struct ReadOp {
+    net::mutable_buffer buf;
+    IoHandler handler;
+    bool wants_input = false;
+  };
+  struct WriteOp {
+    std::vector<net::const_buffer> bufs;
+    std::string scratch;  // small gathers coalesced into one record
+    size_t index = 0, offset = 0, consumed = 0;
+    bool encrypted = false;
+    uint64_t flushed_at = 0;  // done once sent_ reaches it
+    bool wants_input = false;
+    IoHandler handler;
+  };
+  enum class CtlKind { kHandshake, kShutdown };
+  struct CtlOp {
+    CtlKind kind = CtlKind::kHandshake;
+    DoneHandler handler;
+    bool finished = false;  // waiting for its output to be sent
+    uint64_t flushed_at = 0;
+    error_code result;
+    bool wants_input = false;
+  };
+  using Completion = absl::AnyInvocable<void()>;
+
+  // Advances every pending operation; `initiating`: called from an
+  // initiating function, so completions are posted rather than run.
+  void Progress(bool initiating);
+  void StepRead(std::vector<Completion>& done);
+  void StepWrite(std::vector<Completion>& done);
+  void StepCtl(std::vector<Completion>& done);
+  void CollectOutput();
+  void StartSocketWrite();
+  void StartSocketRead();
+  void OnSocketRead(error_code ec, std::size_t n);
+  // Maps the SSL error of a failed call (and the error queue) to an error code.
+  error_code SslError(int ssl_error);
+  // The error a read sees once the socket input ended or failed.
+  error_code InputError() const;
+
+  tcp::socket socket_;
+  std::shared_ptr<ssl::context> ctx_;  // must outlive ssl_
+  SSL* ssl_ = nullptr;
+  BIO* rbio_ = nullptr;  // owned by ssl_
+  BIO* wbio_ = nullptr;  // owned by ssl_
+  std::optional<ReadOp> read_op_;
+  std::optional<WriteOp> write_op_;
+  std::optional<CtlOp> ctl_op_;
+  bool in_progress_ = false;
+  bool again_ = false;
+  // Socket input.
+  std::vector<char> in_buf_;
+  bool socket_reading_ = false;
+  error_code input_error_;  // sticky: eof or a socket error
+  error_code fatal_;        // sticky: a fatal TLS error
+  // Socket output: ciphertext not yet handed to the socket, and in flight.
+  std::string out_, sending_;
+  bool socket_writing_ = false;
+  uint64_t produced_ = 0, sent_ = 0;
+  error_code output_error_;
 };
 
 // Asio stream concept over a Transport (not owned).
