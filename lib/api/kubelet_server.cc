@@ -27,6 +27,7 @@
 #include "internal/http/server.h"
 #include "internal/tls/certs.h"
 #include "stats/resource_metrics.h"
+#include "stats/summary_writer.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/internal/status_macros.h"
 #include "vkubelet/kube/codec.h"
@@ -436,8 +437,35 @@ class KubeletServer::Impl {
       log::Error(r.ctx, "Error getting stats summary from the provider", {{"err", s.status()}});
       return SendProviderError(*r.response, s.status());
     }
-    SendBody(*r.response, kJson,
-             stats::ToJson(only_cpu_and_memory ? stats::internal::CpuAndMemoryOnly(*s) : *s));
+    SendSummary(*r.response, *s, only_cpu_and_memory);
+  }
+
+  // A summary that fits one piece goes out with Content-Length; a larger one
+  // is streamed (chunked, as the kubelet's Go server sends any response over
+  // 2 KB written without a length) while it is being encoded, so encoding,
+  // encryption and the client's reading overlap.
+  static void SendSummary(http::Response& resp, const stats::Summary& s, bool only_cpu_and_memory) {
+    std::string first;
+    bool streaming = false;
+    stats::internal::SummaryJsonOptions o;
+    o.cpu_and_memory_only = only_cpu_and_memory;
+    stats::internal::WriteSummaryJson(s, o, [&](std::string& piece) {
+      if (!streaming && first.empty()) {
+        first = std::move(piece);
+        return true;
+      }
+      if (!streaming) {
+        streaming = true;
+        if (!resp.StartStream(200, http::Headers{{"Content-Type", std::string(kJson)}})) return false;
+        if (!resp.Write(std::move(first))) return false;
+      }
+      return resp.Write(std::move(piece));
+    });
+    if (streaming) {
+      resp.Finish();
+    } else {
+      SendBody(resp, kJson, std::move(first));
+    }
   }
 
   void ServeMetricsResource(RouteRequest& r) {

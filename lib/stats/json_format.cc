@@ -2,8 +2,11 @@
 
 #include "stats/json_format.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "absl/time/civil_time.h"
 
@@ -11,11 +14,6 @@ namespace vkubelet::stats::internal {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-void AppendUnicodeEscape(std::string* out, uint32_t cp) {
-  out->append("\\u");
-  for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHex[(cp >> shift) & 0xF]);
-}
 
 // Length of the valid UTF-8 sequence at s[i], or 0 if it is not valid
 // (overlong forms, surrogates and code points past U+10FFFF included).
@@ -54,94 +52,203 @@ void Append2(std::string* out, int v) {
   out->push_back(static_cast<char>('0' + v % 10));
 }
 
+// Bytes that cannot be copied as they are: control characters, '"', '\\',
+// the HTML characters Go escapes, and everything non-ASCII (validated and
+// checked for U+2028/U+2029 separately).
+constexpr auto kSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = true;
+  t['"'] = t['\\'] = t['<'] = t['>'] = t['&'] = true;
+  return t;
+}();
+
+// The first 10 characters of "2006-01-02T15:04:05Z" for days since the Unix
+// epoch (proleptic Gregorian; H. Hinnant's civil_from_days).
+void FormatDate(char* p, int64_t days) {
+  int64_t z = days + 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int64_t mp = (5 * doy + 2) / 153;
+  int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  p[0] = static_cast<char>('0' + y / 1000);
+  p[1] = static_cast<char>('0' + y / 100 % 10);
+  p[2] = static_cast<char>('0' + y / 10 % 10);
+  p[3] = static_cast<char>('0' + y % 10);
+  p[4] = '-';
+  p[5] = static_cast<char>('0' + m / 10);
+  p[6] = static_cast<char>('0' + m % 10);
+  p[7] = '-';
+  p[8] = static_cast<char>('0' + d / 10);
+  p[9] = static_cast<char>('0' + d % 10);
+}
+
+// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+constexpr int64_t kMinFastSecond = -62167219200;
+constexpr int64_t kMaxFastSecond = 253402300799;
+
 }  // namespace
 
+void JsonOut::Grow(size_t n) {
+  size_t want = len_ + n;
+  size_t size = std::max<size_t>(out_->size() * 2, 4096);
+  while (size < want) size *= 2;
+  out_->resize(size);
+}
+
+void JsonOut::Flush() {
+  if (!sink_) return;
+  out_->resize(len_);
+  if (ok_ && !out_->empty()) ok_ = sink_(*out_);
+  out_->clear();
+  len_ = 0;
+}
+
+void JsonOut::Finish() {
+  if (sink_) {
+    Flush();
+  } else {
+    out_->resize(len_);
+  }
+}
+
 void JsonOut::AppendString(std::string_view s) {
-  out_->push_back('"');
+  // Worst case 6 bytes per input byte ("\u003c"), plus the quotes.
+  char* p = Reserve(s.size() * 6 + 2);
+  *p++ = '"';
+  const unsigned char* in = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
   size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  auto escape = [&p](uint32_t cp) {
+    p[0] = '\\';
+    p[1] = 'u';
+    p[2] = kHex[(cp >> 12) & 0xF];
+    p[3] = kHex[(cp >> 8) & 0xF];
+    p[4] = kHex[(cp >> 4) & 0xF];
+    p[5] = kHex[cp & 0xF];
+    p += 6;
+  };
+  while (i < n) {
+    size_t run = i;
+    while (run < n && !kSpecial[in[run]]) ++run;
+    if (run > i) {
+      std::memcpy(p, in + i, run - i);
+      p += run - i;
+      i = run;
+      if (i == n) break;
+    }
+    unsigned char c = in[i];
     if (c < 0x80) {
       switch (c) {
         case '"':
-          out_->append("\\\"");
+          *p++ = '\\';
+          *p++ = '"';
           break;
         case '\\':
-          out_->append("\\\\");
+          *p++ = '\\';
+          *p++ = '\\';
           break;
         case '\n':
-          out_->append("\\n");
+          *p++ = '\\';
+          *p++ = 'n';
           break;
         case '\r':
-          out_->append("\\r");
+          *p++ = '\\';
+          *p++ = 'r';
           break;
         case '\t':
-          out_->append("\\t");
+          *p++ = '\\';
+          *p++ = 't';
           break;
-        case '<':
-        case '>':
-        case '&':
-          AppendUnicodeEscape(out_, c);
-          break;
-        default:
-          if (c < 0x20) {
-            AppendUnicodeEscape(out_, c);
-          } else {
-            out_->push_back(static_cast<char>(c));
-          }
+        default:  // other control characters and < > &
+          escape(c);
       }
       ++i;
       continue;
     }
     uint32_t cp = 0;
-    size_t n = Utf8SequenceLength(s, i, &cp);
-    if (n == 0) {
-      out_->append("\\ufffd");
+    size_t len = Utf8SequenceLength(s, i, &cp);
+    if (len == 0) {
+      escape(0xFFFD);
       ++i;
       continue;
     }
     if (cp == 0x2028 || cp == 0x2029) {
-      AppendUnicodeEscape(out_, cp);
+      escape(cp);
     } else {
-      out_->append(s.substr(i, n));
+      std::memcpy(p, in + i, len);
+      p += len;
     }
-    i += n;
+    i += len;
   }
-  out_->push_back('"');
+  *p++ = '"';
+  len_ = static_cast<size_t>(p - out_->data());
 }
 
 void JsonOut::Uint(uint64_t v) {
   Comma();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out_->append(buf, static_cast<size_t>(r.ptr - buf));
+  char* p = Reserve(24);
+  auto r = std::to_chars(p, p + 24, v);
+  len_ = static_cast<size_t>(r.ptr - out_->data());
   need_comma_ = true;
 }
 
 void JsonOut::Int(int64_t v) {
   Comma();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out_->append(buf, static_cast<size_t>(r.ptr - buf));
+  char* p = Reserve(24);
+  auto r = std::to_chars(p, p + 24, v);
+  len_ = static_cast<size_t>(r.ptr - out_->data());
   need_comma_ = true;
 }
 
 void JsonOut::Double(double v) {
   Comma();
-  AppendGoJsonFloat(out_, v);
+  std::string tmp;
+  AppendGoJsonFloat(&tmp, v);
+  Append(tmp);
   need_comma_ = true;
 }
 
 void JsonOut::Time(absl::Time t) {
   Comma();
-  if (IsZeroTime(t)) {
-    out_->append("null");
-  } else {
-    out_->push_back('"');
-    AppendRfc3339Seconds(out_, t);
-    out_->push_back('"');
-  }
   need_comma_ = true;
+  if (IsZeroTime(t)) {
+    Append("null");
+    return;
+  }
+  int64_t sec = absl::ToUnixSeconds(t);  // rounds down, like ToCivilSecond
+  if (sec < kMinFastSecond || sec > kMaxFastSecond) {
+    std::string tmp = "\"";
+    AppendRfc3339Seconds(&tmp, t);
+    tmp.push_back('"');
+    Append(tmp);
+    return;
+  }
+  if (sec != cached_second_) {
+    int64_t days = sec >= 0 ? sec / 86400 : -((-sec + 86399) / 86400);
+    int64_t sod = sec - days * 86400;
+    char* p = cached_time_;
+    p[0] = '"';
+    FormatDate(p + 1, days);
+    p[11] = 'T';
+    p[12] = static_cast<char>('0' + sod / 36000);
+    p[13] = static_cast<char>('0' + sod / 3600 % 10);
+    p[14] = ':';
+    p[15] = static_cast<char>('0' + sod % 3600 / 600);
+    p[16] = static_cast<char>('0' + sod % 3600 / 60 % 10);
+    p[17] = ':';
+    p[18] = static_cast<char>('0' + sod % 60 / 10);
+    p[19] = static_cast<char>('0' + sod % 10);
+    p[20] = 'Z';
+    p[21] = '"';
+    cached_second_ = sec;
+  }
+  Append(std::string_view(cached_time_, 22));
 }
 
 bool IsZeroTime(absl::Time t) { return t == absl::Time() || t == absl::InfinitePast(); }

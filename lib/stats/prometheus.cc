@@ -20,7 +20,17 @@ void AppendName(std::string* out, std::string_view name, bool colon_ok) {
     out->push_back('_');
     return;
   }
-  for (size_t i = 0; i < name.size(); ++i) {
+  // Names are nearly always valid: check, then copy at once.
+  size_t i = IsNameStart(name[0], colon_ok) ? 1 : 0;
+  if (i == 1) {
+    while (i < name.size() && IsNameChar(name[i], colon_ok)) ++i;
+    if (i == name.size()) {
+      out->append(name);
+      return;
+    }
+  }
+  out->append(name.substr(0, i));
+  for (; i < name.size(); ++i) {
     char c = name[i];
     bool ok = i == 0 ? IsNameStart(c, colon_ok) : IsNameChar(c, colon_ok);
     out->push_back(ok ? c : '_');
@@ -28,43 +38,43 @@ void AppendName(std::string* out, std::string_view name, bool colon_ok) {
 }
 
 void AppendEscapedLabelValue(std::string* out, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
+  size_t start = 0;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const char* esc;
+    switch (v[i]) {
       case '\\':
-        out->append("\\\\");
+        esc = "\\\\";
         break;
       case '"':
-        out->append("\\\"");
+        esc = "\\\"";
         break;
       case '\n':
-        out->append("\\n");
+        esc = "\\n";
         break;
       default:
-        out->push_back(c);
+        continue;
     }
+    out->append(v.substr(start, i - start));
+    out->append(esc, 2);
+    start = i + 1;
   }
+  out->append(v.substr(start));
 }
 
-void AppendValue(std::string* out, double v) {
-  if (v == 0) {
-    out->push_back('0');
-    return;
-  }
-  if (v == 1) {
-    out->push_back('1');
-    return;
-  }
-  if (v == -1) {
-    out->append("-1");
-    return;
-  }
-  if (std::isnan(v)) {
-    out->append("NaN");
-    return;
-  }
-  if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-    return;
+// Writes v the way Go's strconv.FormatFloat(v, 'g', -1, 64) does; returns the
+// length. `buf` holds at least 64 bytes.
+size_t FormatValue(char* buf, double v) {
+  auto put = [buf](std::string_view s) {
+    std::memcpy(buf, s.data(), s.size());
+    return s.size();
+  };
+  if (v == 0) return put("0");
+  if (std::isnan(v)) return put("NaN");
+  if (std::isinf(v)) return put(v > 0 ? "+Inf" : "-Inf");
+  // Integers below 1e6 (byte counts of small things, counts) print as such.
+  if (v > -1e6 && v < 1e6 && v == static_cast<double>(static_cast<int64_t>(v))) {
+    auto r = std::to_chars(buf, buf + 64, static_cast<int64_t>(v));
+    return static_cast<size_t>(r.ptr - buf);
   }
   // The shortest digits that round-trip, in scientific form, tell the decimal
   // exponent Go's 'g' verb decides on (it uses %e from exponent 6 on, or
@@ -75,13 +85,40 @@ void AppendValue(std::string* out, double v) {
   size_t e = s.find('e');
   int exp = 0;
   std::from_chars(s.data() + e + 1 + (s[e + 1] == '+' ? 1 : 0), s.data() + s.size(), exp);
-  if (exp < -4 || exp >= 6) {
-    out->append(s);  // "1.2345e+07": C and Go agree on the two-digit exponent
-    return;
+  if (exp < -4 || exp >= 6) return put(s);  // "1.2345e+07": C and Go agree on the two-digit exponent
+  // The same shortest digits with the point moved: "d.ddd" → fixed.
+  char* p = buf;
+  std::string_view mant = s.substr(0, e);
+  if (mant[0] == '-') {
+    *p++ = '-';
+    mant.remove_prefix(1);
   }
-  char fixed[64];
-  auto f = std::to_chars(fixed, fixed + sizeof(fixed), v, std::chars_format::fixed);
-  out->append(fixed, static_cast<size_t>(f.ptr - fixed));
+  char digits[32];
+  size_t nd = 0;
+  for (char c : mant) {
+    if (c != '.') digits[nd++] = c;
+  }
+  if (exp < 0) {
+    *p++ = '0';
+    *p++ = '.';
+    for (int k = -1; k > exp; --k) *p++ = '0';
+    std::memcpy(p, digits, nd);
+    p += nd;
+  } else {
+    size_t int_digits = static_cast<size_t>(exp) + 1;
+    for (size_t k = 0; k < int_digits; ++k) *p++ = k < nd ? digits[k] : '0';
+    if (nd > int_digits) {
+      *p++ = '.';
+      std::memcpy(p, digits + int_digits, nd - int_digits);
+      p += nd - int_digits;
+    }
+  }
+  return static_cast<size_t>(p - buf);
+}
+
+void AppendValue(std::string* out, double v) {
+  char buf[64];
+  out->append(buf, FormatValue(buf, v));
 }
 
 void AppendInt(std::string* out, int64_t v) {

@@ -8,9 +8,11 @@
 
 #include "vkubelet/stats/summary.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +24,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "stats/json_format.h"
+#include "stats/summary_writer.h"
 #include "vkubelet/internal/status_macros.h"
 
 namespace vkubelet::stats {
@@ -35,50 +38,50 @@ using vkubelet::internal::ToAbsl;
 
 void PutOptU64(JsonOut& w, std::string_view key, const std::optional<uint64_t>& v) {
   if (v.has_value()) {
-    w.Key(key);
+    w.PlainKey(key);
     w.Uint(*v);
   }
 }
 
 void PutOptI64(JsonOut& w, std::string_view key, const std::optional<int64_t>& v) {
   if (v.has_value()) {
-    w.Key(key);
+    w.PlainKey(key);
     w.Int(*v);
   }
 }
 
 void PutTime(JsonOut& w, std::string_view key, absl::Time t) {
-  w.Key(key);
+  w.PlainKey(key);
   w.Time(t);
 }
 
 void WritePsiData(JsonOut& w, const PSIData& d) {
   w.BeginObject();
-  w.Key("total");
+  w.PlainKey("total");
   w.Uint(d.total);
-  w.Key("avg10");
+  w.PlainKey("avg10");
   w.Double(d.avg10);
-  w.Key("avg60");
+  w.PlainKey("avg60");
   w.Double(d.avg60);
-  w.Key("avg300");
+  w.PlainKey("avg300");
   w.Double(d.avg300);
   w.EndObject();
 }
 
 void PutPsi(JsonOut& w, const std::optional<PSIStats>& psi) {
   if (!psi.has_value()) return;
-  w.Key("psi");
+  w.PlainKey("psi");
   w.BeginObject();
-  w.Key("full");
+  w.PlainKey("full");
   WritePsiData(w, psi->full);
-  w.Key("some");
+  w.PlainKey("some");
   WritePsiData(w, psi->some);
   w.EndObject();
 }
 
 void PutCpu(JsonOut& w, const std::optional<CPUStats>& cpu) {
   if (!cpu.has_value()) return;
-  w.Key("cpu");
+  w.PlainKey("cpu");
   w.BeginObject();
   PutTime(w, "time", cpu->time);
   PutOptU64(w, "usageNanoCores", cpu->usage_nano_cores);
@@ -89,7 +92,7 @@ void PutCpu(JsonOut& w, const std::optional<CPUStats>& cpu) {
 
 void PutMemory(JsonOut& w, const std::optional<MemoryStats>& m) {
   if (!m.has_value()) return;
-  w.Key("memory");
+  w.PlainKey("memory");
   w.BeginObject();
   PutTime(w, "time", m->time);
   PutOptU64(w, "availableBytes", m->available_bytes);
@@ -104,7 +107,7 @@ void PutMemory(JsonOut& w, const std::optional<MemoryStats>& m) {
 
 void PutIo(JsonOut& w, const std::optional<IOStats>& io) {
   if (!io.has_value()) return;
-  w.Key("io");
+  w.PlainKey("io");
   w.BeginObject();
   PutTime(w, "time", io->time);
   PutPsi(w, io->psi);
@@ -113,7 +116,7 @@ void PutIo(JsonOut& w, const std::optional<IOStats>& io) {
 
 void PutSwap(JsonOut& w, const std::optional<SwapStats>& s) {
   if (!s.has_value()) return;
-  w.Key("swap");
+  w.PlainKey("swap");
   w.BeginObject();
   PutTime(w, "time", s->time);
   PutOptU64(w, "swapAvailableBytes", s->swap_available_bytes);
@@ -133,14 +136,14 @@ void PutFsFields(JsonOut& w, const FsStats& fs) {
 
 void PutFs(JsonOut& w, std::string_view key, const std::optional<FsStats>& fs) {
   if (!fs.has_value()) return;
-  w.Key(key);
+  w.PlainKey(key);
   w.BeginObject();
   PutFsFields(w, *fs);
   w.EndObject();
 }
 
 void PutInterfaceFields(JsonOut& w, const InterfaceStats& i) {
-  w.Key("name");
+  w.PlainKey("name");
   w.String(i.name);
   PutOptU64(w, "rxBytes", i.rx_bytes);
   PutOptU64(w, "rxErrors", i.rx_errors);
@@ -150,12 +153,12 @@ void PutInterfaceFields(JsonOut& w, const InterfaceStats& i) {
 
 void PutNetwork(JsonOut& w, const std::optional<NetworkStats>& n) {
   if (!n.has_value()) return;
-  w.Key("network");
+  w.PlainKey("network");
   w.BeginObject();
   PutTime(w, "time", n->time);
   PutInterfaceFields(w, n->default_interface);
   if (!n->interfaces.empty()) {
-    w.Key("interfaces");
+    w.PlainKey("interfaces");
     w.BeginArray();
     for (const InterfaceStats& i : n->interfaces) {
       w.BeginObject();
@@ -167,30 +170,34 @@ void PutNetwork(JsonOut& w, const std::optional<NetworkStats>& n) {
   w.EndObject();
 }
 
-void WriteContainer(JsonOut& w, const ContainerStats& c) {
+void WriteContainer(JsonOut& w, const ContainerStats& c, bool cpu_and_memory_only) {
   w.BeginObject();
-  w.Key("name");
+  w.PlainKey("name");
   w.String(c.name);
   PutTime(w, "startTime", c.start_time);
   PutCpu(w, c.cpu);
   PutMemory(w, c.memory);
+  if (cpu_and_memory_only) {
+    w.EndObject();
+    return;
+  }
   PutIo(w, c.io);
   if (!c.accelerators.empty()) {
-    w.Key("accelerators");
+    w.PlainKey("accelerators");
     w.BeginArray();
     for (const AcceleratorStats& a : c.accelerators) {
       w.BeginObject();
-      w.Key("make");
+      w.PlainKey("make");
       w.String(a.make);
-      w.Key("model");
+      w.PlainKey("model");
       w.String(a.model);
-      w.Key("id");
+      w.PlainKey("id");
       w.String(a.id);
-      w.Key("memoryTotal");
+      w.PlainKey("memoryTotal");
       w.Uint(a.memory_total);
-      w.Key("memoryUsed");
+      w.PlainKey("memoryUsed");
       w.Uint(a.memory_used);
-      w.Key("dutyCycle");
+      w.PlainKey("dutyCycle");
       w.Uint(a.duty_cycle);
       w.EndObject();
     }
@@ -199,18 +206,18 @@ void WriteContainer(JsonOut& w, const ContainerStats& c) {
   PutFs(w, "rootfs", c.rootfs);
   PutFs(w, "logs", c.logs);
   if (!c.user_defined_metrics.empty()) {
-    w.Key("userDefinedMetrics");
+    w.PlainKey("userDefinedMetrics");
     w.BeginArray();
     for (const UserDefinedMetric& m : c.user_defined_metrics) {
       w.BeginObject();
-      w.Key("name");
+      w.PlainKey("name");
       w.String(m.name);
-      w.Key("type");
+      w.PlainKey("type");
       w.String(m.type);
-      w.Key("units");
+      w.PlainKey("units");
       w.String(m.units);
       if (!m.labels.empty()) {
-        w.Key("labels");
+        w.PlainKey("labels");
         w.BeginObject();
         for (const auto& [k, v] : m.labels) {  // std::map: sorted keys, as Go writes maps
           w.Key(k);
@@ -219,7 +226,7 @@ void WriteContainer(JsonOut& w, const ContainerStats& c) {
         w.EndObject();
       }
       PutTime(w, "time", m.time);
-      w.Key("value");
+      w.PlainKey("value");
       w.Double(m.value);
       w.EndObject();
     }
@@ -229,42 +236,46 @@ void WriteContainer(JsonOut& w, const ContainerStats& c) {
   w.EndObject();
 }
 
-void WritePod(JsonOut& w, const PodStats& p) {
+void WritePod(JsonOut& w, const PodStats& p, bool cpu_and_memory_only) {
   w.BeginObject();
-  w.Key("podRef");
+  w.PlainKey("podRef");
   w.BeginObject();
-  w.Key("name");
+  w.PlainKey("name");
   w.String(p.pod_ref.name);
-  w.Key("namespace");
+  w.PlainKey("namespace");
   w.String(p.pod_ref.namespace_);
-  w.Key("uid");
+  w.PlainKey("uid");
   w.String(p.pod_ref.uid);
   w.EndObject();
   PutTime(w, "startTime", p.start_time);
-  w.Key("containers");
+  w.PlainKey("containers");
   w.BeginArray();
-  for (const ContainerStats& c : p.containers) WriteContainer(w, c);
+  for (const ContainerStats& c : p.containers) WriteContainer(w, c, cpu_and_memory_only);
   w.EndArray();
   PutCpu(w, p.cpu);
   PutMemory(w, p.memory);
+  if (cpu_and_memory_only) {
+    w.EndObject();
+    return;
+  }
   PutIo(w, p.io);
   PutNetwork(w, p.network);
   if (!p.volume.empty()) {
-    w.Key("volume");
+    w.PlainKey("volume");
     w.BeginArray();
     for (const VolumeStats& v : p.volume) {
       w.BeginObject();
       PutFsFields(w, v.fs);
       if (!v.name.empty()) {
-        w.Key("name");
+        w.PlainKey("name");
         w.String(v.name);
       }
       if (v.pvc_ref.has_value()) {
-        w.Key("pvcRef");
+        w.PlainKey("pvcRef");
         w.BeginObject();
-        w.Key("name");
+        w.PlainKey("name");
         w.String(v.pvc_ref->name);
-        w.Key("namespace");
+        w.PlainKey("namespace");
         w.String(v.pvc_ref->namespace_);
         w.EndObject();
       }
@@ -274,7 +285,7 @@ void WritePod(JsonOut& w, const PodStats& p) {
   }
   PutFs(w, "ephemeral-storage", p.ephemeral_storage);
   if (p.process_stats.has_value()) {
-    w.Key("process_stats");
+    w.PlainKey("process_stats");
     w.BeginObject();
     PutOptU64(w, "process_count", p.process_stats->process_count);
     w.EndObject();
@@ -283,31 +294,35 @@ void WritePod(JsonOut& w, const PodStats& p) {
   w.EndObject();
 }
 
-void WriteNode(JsonOut& w, const NodeStats& n) {
+void WriteNode(JsonOut& w, const NodeStats& n, bool cpu_and_memory_only) {
   w.BeginObject();
-  w.Key("nodeName");
+  w.PlainKey("nodeName");
   w.String(n.node_name);
   if (!n.system_containers.empty()) {
-    w.Key("systemContainers");
+    w.PlainKey("systemContainers");
     w.BeginArray();
-    for (const ContainerStats& c : n.system_containers) WriteContainer(w, c);
+    for (const ContainerStats& c : n.system_containers) WriteContainer(w, c, cpu_and_memory_only);
     w.EndArray();
   }
   PutTime(w, "startTime", n.start_time);
   PutCpu(w, n.cpu);
   PutMemory(w, n.memory);
+  if (cpu_and_memory_only) {
+    w.EndObject();
+    return;
+  }
   PutIo(w, n.io);
   PutNetwork(w, n.network);
   PutFs(w, "fs", n.fs);
   if (n.runtime.has_value()) {
-    w.Key("runtime");
+    w.PlainKey("runtime");
     w.BeginObject();
     PutFs(w, "imageFs", n.runtime->image_fs);
     PutFs(w, "containerFs", n.runtime->container_fs);
     w.EndObject();
   }
   if (n.rlimit.has_value()) {
-    w.Key("rlimit");
+    w.PlainKey("rlimit");
     w.BeginObject();
     PutTime(w, "time", n.rlimit->time);
     PutOptI64(w, "maxpid", n.rlimit->max_pid);
@@ -315,6 +330,20 @@ void WriteNode(JsonOut& w, const NodeStats& n) {
     w.EndObject();
   }
   PutSwap(w, n.swap);
+  w.EndObject();
+}
+
+void WriteSummary(JsonOut& w, const Summary& summary, bool cpu_and_memory_only) {
+  w.BeginObject();
+  w.PlainKey("node");
+  WriteNode(w, summary.node, cpu_and_memory_only);
+  w.PlainKey("pods");
+  w.BeginArray();
+  for (const PodStats& p : summary.pods) {
+    WritePod(w, p, cpu_and_memory_only);
+    if (!w.ok()) return;
+  }
+  w.EndArray();
   w.EndObject();
 }
 
@@ -675,18 +704,26 @@ absl::Status Parse(const json& v, const std::string& path, NodeStats* out) {
 std::string ToJson(const Summary& summary) {
   std::string out;
   // Roughly what one pod with one container costs; avoids most regrowth.
-  out.reserve(512 + summary.pods.size() * 900);
+  out.reserve(512 + summary.pods.size() * 1200);
   JsonOut w(&out);
-  w.BeginObject();
-  w.Key("node");
-  WriteNode(w, summary.node);
-  w.Key("pods");
-  w.BeginArray();
-  for (const PodStats& p : summary.pods) WritePod(w, p);
-  w.EndArray();
-  w.EndObject();
+  WriteSummary(w, summary, false);
+  w.Finish();
   return out;
 }
+
+namespace internal {
+
+bool WriteSummaryJson(const Summary& summary, const SummaryJsonOptions& options,
+                      const std::function<bool(std::string& piece)>& sink) {
+  std::string buf;
+  buf.reserve(options.piece_bytes + (64 << 10));
+  JsonOut w(&buf, std::max<size_t>(options.piece_bytes, 1), sink);
+  WriteSummary(w, summary, options.cpu_and_memory_only);
+  w.Finish();
+  return w.ok();
+}
+
+}  // namespace internal
 
 absl::StatusOr<Summary> SummaryFromJson(std::string_view text) {
   json doc = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
