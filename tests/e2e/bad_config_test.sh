@@ -9,7 +9,7 @@ source "$src/tests/e2e/lib.sh"
 work=$(mktemp -d "$build/bad-config-test.XXXXXX")
 api_pid=""
 cleanup() {
-  [[ -n "$api_pid" ]] && kill -KILL "$api_pid" 2>/dev/null || true
+  [[ -n "$api_pid" ]] && { kill -KILL "$api_pid"; wait "$api_pid"; } 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT

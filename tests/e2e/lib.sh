@@ -35,7 +35,8 @@ expect_contains() {
 }
 
 # stop_process PID SECONDS: SIGINT, then wait at most SECONDS for the exit;
-# prints the exit code. Fails when the process outlives the deadline.
+# sets stopped_rc to the exit code. Fails when the process outlives the
+# deadline. (Not for $(...): only this shell can wait for its children.)
 stop_process() {
   local pid=$1 seconds=$2
   kill -INT "$pid" 2>/dev/null || true
@@ -47,7 +48,6 @@ stop_process() {
     fi
     sleep 0.05
   done
-  local rc=0
-  wait "$pid" || rc=$?
-  echo "$rc"
+  stopped_rc=0
+  wait "$pid" || stopped_rc=$?
 }

@@ -10,8 +10,8 @@ source "$src/tests/e2e/lib.sh"
 work=$(mktemp -d "$build/process-example-test.XXXXXX")
 api_pid="" node_pid=""
 cleanup() {
-  [[ -n "$node_pid" ]] && kill -KILL "$node_pid" 2>/dev/null || true
-  [[ -n "$api_pid" ]] && kill -KILL "$api_pid" 2>/dev/null || true
+  [[ -n "$node_pid" ]] && { kill -KILL "$node_pid"; wait "$node_pid"; } 2>/dev/null || true
+  [[ -n "$api_pid" ]] && { kill -KILL "$api_pid"; wait "$api_pid"; } 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -72,6 +72,6 @@ expect_eq "kubectl exec sees the container's env" "process-provider" "$(k exec s
 k delete pod sleeper --wait=true --timeout=60s >/dev/null
 echo "ok: sleeper deleted (SIGTERM reached the process)"
 
-rc=$(stop_process "$node_pid" 10)
+stop_process "$node_pid" 10
 node_pid=""
-expect_eq "vkubelet-process exit code after SIGINT" "0" "$rc"
+expect_eq "vkubelet-process exit code after SIGINT" "0" "$stopped_rc"

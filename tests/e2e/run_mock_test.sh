@@ -11,13 +11,13 @@ source "$src/tests/e2e/lib.sh"
 work=$(mktemp -d "$build/run-mock-test.XXXXXX")
 pid=""
 cleanup() {
-  [[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null || true
+  [[ -n "$pid" ]] && { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 unset KUBECONFIG KUBELET_PORT APISERVER_CA_CERT_LOCATION
-node=vk-e2e
+node=vk-mock
 VKUBELET_NODE_NAME=$node "$src/scripts/run-mock" "$build" --embedded-dir "$work/run" >"$work/mock.out" 2>"$work/mock.err" &
 pid=$!
 wait_until 60 "the ready banner" grep -q "Press Ctrl-C" "$work/mock.out"
@@ -67,7 +67,7 @@ k delete pod extra --wait=true --timeout=60s >/dev/null
 echo "ok: create and delete through kubectl"
 
 start=$SECONDS
-rc=$(stop_process "$pid" 5)
+stop_process "$pid" 5
 pid=""
-expect_eq "exit code after SIGINT" "0" "$rc"
+expect_eq "exit code after SIGINT" "0" "$stopped_rc"
 echo "ok: stopped in $((SECONDS - start))s"
