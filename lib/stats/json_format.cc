@@ -101,17 +101,20 @@ void JsonOut::Grow(size_t n) {
   out_->resize(size);
 }
 
-void JsonOut::Flush() {
+void JsonOut::Flush(bool more) {
   if (!sink_) return;
   out_->resize(len_);
   if (ok_ && !out_->empty()) ok_ = sink_(*out_);
-  out_->clear();
   len_ = 0;
+  out_->clear();
+  // The sink may have taken the buffer: get the room for the next piece in
+  // one step rather than by doubling from nothing.
+  if (more) out_->resize(std::max(out_->capacity(), flush_bytes_ + (16 << 10)));
 }
 
 void JsonOut::Finish() {
   if (sink_) {
-    Flush();
+    Flush(false);
   } else {
     out_->resize(len_);
   }

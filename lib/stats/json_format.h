@@ -118,9 +118,10 @@ class JsonOut {
   void Close(char c) {
     Put(c);
     need_comma_ = true;
-    if (flush_bytes_ != 0 && len_ >= flush_bytes_) Flush();
+    if (flush_bytes_ != 0 && len_ >= flush_bytes_) Flush(true);
   }
-  void Flush();
+  // Hands the written bytes to the sink; `more`: writing goes on.
+  void Flush(bool more);
   void AppendString(std::string_view s);
 
   std::string* out_;

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "stats/prometheus_text.h"
+
 namespace vkubelet::stats {
 namespace {
 
@@ -233,6 +235,13 @@ std::string EscapePrometheusHelp(std::string_view help) {
   }
   return out;
 }
+
+namespace internal {
+
+void AppendPrometheusValue(std::string* out, double v) { AppendValue(out, v); }
+void AppendPrometheusLabelValue(std::string* out, std::string_view v) { AppendEscapedLabelValue(out, v); }
+
+}  // namespace internal
 
 bool IsValidPrometheusMetricName(std::string_view name) {
   if (name.empty() || !IsNameStart(name[0], true)) return false;

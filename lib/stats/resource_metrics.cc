@@ -3,12 +3,15 @@
 #include "stats/resource_metrics.h"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "stats/json_format.h"
+#include "stats/prometheus_text.h"
 
 namespace vkubelet::stats::internal {
 namespace {
@@ -75,67 +78,115 @@ void WriteResourceMetrics(const absl::StatusOr<Summary>& summary, PrometheusWrit
            std::tie(b->pod_ref.namespace_, b->pod_ref.name);
   });
 
-  auto container_family = [&](std::string_view name, std::string_view help, MetricType type, auto&& sample) {
-    bool announced = false;
-    for (const ContainerRef& r : containers) {
-      std::optional<std::pair<double, std::optional<int64_t>>> v = sample(*r.c);
-      if (!v.has_value()) continue;
-      if (!announced) {
-        w.Family(name, help, type);
-        announced = true;
-      }
-      LabelPair labels[] = {
-          {"container", r.c->name}, {"namespace", r.pod->pod_ref.namespace_}, {"pod", r.pod->pod_ref.name}};
-      w.Sample(name, labels, v->first, v->second);
-    }
-  };
-  auto pod_family = [&](std::string_view name, std::string_view help, MetricType type, auto&& sample) {
-    bool announced = false;
-    for (const PodStats* p : pods) {
-      std::optional<std::pair<double, std::optional<int64_t>>> v = sample(*p);
-      if (!v.has_value()) continue;
-      if (!announced) {
-        w.Family(name, help, type);
-        announced = true;
-      }
-      LabelPair labels[] = {{"namespace", p->pod_ref.namespace_}, {"pod", p->pod_ref.name}};
-      w.Sample(name, labels, v->first, v->second);
-    }
-  };
   using Value = std::optional<std::pair<double, std::optional<int64_t>>>;
+  auto container_cpu = [](const ContainerStats& c) -> Value {
+    if (!c.cpu || !c.cpu->usage_core_nano_seconds) return std::nullopt;
+    return std::make_pair(CoreSeconds(*c.cpu->usage_core_nano_seconds), Millis(c.cpu->time));
+  };
+  auto container_memory = [](const ContainerStats& c) -> Value {
+    if (!c.memory || !c.memory->working_set_bytes) return std::nullopt;
+    return std::make_pair(static_cast<double>(*c.memory->working_set_bytes), Millis(c.memory->time));
+  };
+  auto container_start = [](const ContainerStats& c) -> Value {
+    if (IsZeroTime(c.start_time) || absl::ToUnixSeconds(c.start_time) <= 0) return std::nullopt;
+    return std::make_pair(static_cast<double>(absl::ToUnixNanos(c.start_time)) / 1e9,
+                          std::optional<int64_t>());
+  };
+  auto container_swap_limit = [](const ContainerStats& c) -> Value {
+    if (!c.swap || !c.swap->swap_available_bytes) return std::nullopt;
+    double usage = c.swap->swap_usage_bytes ? static_cast<double>(*c.swap->swap_usage_bytes) : 0;
+    return std::make_pair(static_cast<double>(*c.swap->swap_available_bytes) + usage, Millis(c.swap->time));
+  };
+  auto container_swap_usage = [](const ContainerStats& c) -> Value {
+    if (!c.swap || !c.swap->swap_usage_bytes) return std::nullopt;
+    return std::make_pair(static_cast<double>(*c.swap->swap_usage_bytes), Millis(c.swap->time));
+  };
+  auto pod_cpu = [](const PodStats& p) -> Value {
+    if (!p.cpu || !p.cpu->usage_core_nano_seconds) return std::nullopt;
+    return std::make_pair(CoreSeconds(*p.cpu->usage_core_nano_seconds), Millis(p.cpu->time));
+  };
+  auto pod_memory = [](const PodStats& p) -> Value {
+    if (!p.memory || !p.memory->working_set_bytes) return std::nullopt;
+    return std::make_pair(static_cast<double>(*p.memory->working_set_bytes), Millis(p.memory->time));
+  };
+  auto pod_swap = [](const PodStats& p) -> Value {
+    if (!p.swap || !p.swap->swap_usage_bytes) return std::nullopt;
+    return std::make_pair(static_cast<double>(*p.swap->swap_usage_bytes), Millis(p.swap->time));
+  };
 
-  container_family("container_cpu_usage_seconds_total", kContainerCpuHelp, MetricType::kCounter,
-                   [](const ContainerStats& c) -> Value {
-                     if (!c.cpu || !c.cpu->usage_core_nano_seconds) return std::nullopt;
-                     return std::make_pair(CoreSeconds(*c.cpu->usage_core_nano_seconds), Millis(c.cpu->time));
-                   });
-  container_family("container_memory_working_set_bytes", kContainerMemoryHelp, MetricType::kGauge,
-                   [](const ContainerStats& c) -> Value {
-                     if (!c.memory || !c.memory->working_set_bytes) return std::nullopt;
-                     return std::make_pair(static_cast<double>(*c.memory->working_set_bytes),
-                                           Millis(c.memory->time));
-                   });
-  container_family("container_start_time_seconds", kContainerStartHelp, MetricType::kGauge,
-                   [](const ContainerStats& c) -> Value {
-                     if (IsZeroTime(c.start_time) || absl::ToUnixSeconds(c.start_time) <= 0)
-                       return std::nullopt;
-                     return std::make_pair(static_cast<double>(absl::ToUnixNanos(c.start_time)) / 1e9,
-                                           std::optional<int64_t>());
-                   });
-  container_family("container_swap_limit_bytes", kContainerSwapLimitHelp, MetricType::kGauge,
-                   [](const ContainerStats& c) -> Value {
-                     if (!c.swap || !c.swap->swap_available_bytes) return std::nullopt;
-                     double usage =
-                         c.swap->swap_usage_bytes ? static_cast<double>(*c.swap->swap_usage_bytes) : 0;
-                     return std::make_pair(static_cast<double>(*c.swap->swap_available_bytes) + usage,
-                                           Millis(c.swap->time));
-                   });
-  container_family("container_swap_usage_bytes", kContainerSwapUsageHelp, MetricType::kGauge,
-                   [](const ContainerStats& c) -> Value {
-                     if (!c.swap || !c.swap->swap_usage_bytes) return std::nullopt;
-                     return std::make_pair(static_cast<double>(*c.swap->swap_usage_bytes),
-                                           Millis(c.swap->time));
-                   });
+  // One pass over each series (in sorted order) computes every family's
+  // value and escapes the label block ("container=\"…\",namespace=\"…\",
+  // pod=\"…\"") once; the families then walk these compact rows instead of
+  // the Summary, and samples are rendered here rather than through
+  // PrometheusWriter::Sample (per-sample name checks and escaping, and one
+  // pass through megabytes of Summary per family, dominated a 10,000-pod
+  // scrape). The bytes are the same.
+  struct Row {
+    std::string labels;
+    Value values[5];
+  };
+  std::vector<Row> container_rows(containers.size());
+  for (size_t i = 0; i < containers.size(); ++i) {
+    const ContainerStats& c = *containers[i].c;
+    Row& row = container_rows[i];
+    row.labels += "container=\"";
+    AppendPrometheusLabelValue(&row.labels, c.name);
+    row.labels += "\",namespace=\"";
+    AppendPrometheusLabelValue(&row.labels, containers[i].pod->pod_ref.namespace_);
+    row.labels += "\",pod=\"";
+    AppendPrometheusLabelValue(&row.labels, containers[i].pod->pod_ref.name);
+    row.labels += '"';
+    row.values[0] = container_cpu(c);
+    row.values[1] = container_memory(c);
+    row.values[2] = container_start(c);
+    row.values[3] = container_swap_limit(c);
+    row.values[4] = container_swap_usage(c);
+  }
+  std::vector<Row> pod_rows(pods.size());
+  for (size_t i = 0; i < pods.size(); ++i) {
+    const PodStats& p = *pods[i];
+    Row& row = pod_rows[i];
+    row.labels += "namespace=\"";
+    AppendPrometheusLabelValue(&row.labels, p.pod_ref.namespace_);
+    row.labels += "\",pod=\"";
+    AppendPrometheusLabelValue(&row.labels, p.pod_ref.name);
+    row.labels += '"';
+    row.values[0] = pod_cpu(p);
+    row.values[1] = pod_memory(p);
+    row.values[2] = pod_swap(p);
+  }
+
+  std::string* out = w.out();
+  auto family = [&](const std::vector<Row>& rows, int index, std::string_view name, std::string_view help,
+                    MetricType type) {
+    bool announced = false;
+    for (const Row& row : rows) {
+      const Value& v = row.values[index];
+      if (!v.has_value()) continue;
+      if (!announced) {
+        w.Family(name, help, type);
+        announced = true;
+      }
+      out->append(name);
+      out->push_back('{');
+      out->append(row.labels);
+      out->append("} ");
+      AppendPrometheusValue(out, v->first);
+      if (v->second.has_value()) {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof(buf), *v->second);
+        out->push_back(' ');
+        out->append(buf, static_cast<size_t>(r.ptr - buf));
+      }
+      out->push_back('\n');
+    }
+  };
+
+  family(container_rows, 0, "container_cpu_usage_seconds_total", kContainerCpuHelp, MetricType::kCounter);
+  family(container_rows, 1, "container_memory_working_set_bytes", kContainerMemoryHelp, MetricType::kGauge);
+  family(container_rows, 2, "container_start_time_seconds", kContainerStartHelp, MetricType::kGauge);
+  family(container_rows, 3, "container_swap_limit_bytes", kContainerSwapLimitHelp, MetricType::kGauge);
+  family(container_rows, 4, "container_swap_usage_bytes", kContainerSwapUsageHelp, MetricType::kGauge);
 
   const NodeStats& n = s.node;
   if (n.cpu && n.cpu->usage_core_nano_seconds) {
@@ -155,20 +206,9 @@ void WriteResourceMetrics(const absl::StatusOr<Summary>& summary, PrometheusWrit
     w.Sample("node_swap_usage_bytes", {}, static_cast<double>(*n.swap->swap_usage_bytes), Millis(t));
   }
 
-  pod_family("pod_cpu_usage_seconds_total", kPodCpuHelp, MetricType::kCounter,
-             [](const PodStats& p) -> Value {
-               if (!p.cpu || !p.cpu->usage_core_nano_seconds) return std::nullopt;
-               return std::make_pair(CoreSeconds(*p.cpu->usage_core_nano_seconds), Millis(p.cpu->time));
-             });
-  pod_family(
-      "pod_memory_working_set_bytes", kPodMemoryHelp, MetricType::kGauge, [](const PodStats& p) -> Value {
-        if (!p.memory || !p.memory->working_set_bytes) return std::nullopt;
-        return std::make_pair(static_cast<double>(*p.memory->working_set_bytes), Millis(p.memory->time));
-      });
-  pod_family("pod_swap_usage_bytes", kPodSwapHelp, MetricType::kGauge, [](const PodStats& p) -> Value {
-    if (!p.swap || !p.swap->swap_usage_bytes) return std::nullopt;
-    return std::make_pair(static_cast<double>(*p.swap->swap_usage_bytes), Millis(p.swap->time));
-  });
+  family(pod_rows, 0, "pod_cpu_usage_seconds_total", kPodCpuHelp, MetricType::kCounter);
+  family(pod_rows, 1, "pod_memory_working_set_bytes", kPodMemoryHelp, MetricType::kGauge);
+  family(pod_rows, 2, "pod_swap_usage_bytes", kPodSwapHelp, MetricType::kGauge);
 
   w.Family("resource_scrape_error", kScrapeErrorHelp, MetricType::kGauge);
   w.Sample("resource_scrape_error", {}, 0);

@@ -2,23 +2,28 @@
 //
 // The Prometheus text primitives (names, label values, values) against the
 // previous implementation, kept below as the reference: the same bytes for
-// hostile names and label values and for a wide spread of doubles.
+// hostile names and label values and for a wide spread of doubles; and the
+// /metrics/resource writer against its previous version
+// (resource_metrics_reference.h) on generated summaries.
 
 #include <doctest/doctest.h>
 
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "resource_metrics_reference.h"
+#include "stats/resource_metrics.h"
 #include "vkubelet/stats/prometheus.h"
 
 namespace vkubelet::stats {
 namespace {
 
-namespace reference {
+namespace old {
 inline bool IsNameStart(char c, bool colon_ok) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon_ok && c == ':');
 }
@@ -93,11 +98,11 @@ inline void AppendValue(std::string* out, double v) {
   out->append(fixed, static_cast<size_t>(f.ptr - fixed));
 }
 
-}  // namespace reference
+}  // namespace old
 
 std::string RefValue(double v) {
   std::string out;
-  reference::AppendValue(&out, v);
+  old::AppendValue(&out, v);
   return out;
 }
 
@@ -163,21 +168,100 @@ TEST_CASE("sample lines escape names and label values as before") {
         PrometheusWriter w(&got);
         w.Sample(name, {{label, value}, {"pod", value}}, 1.5, 1700000000000);
         std::string want;
-        reference::AppendName(&want, name, true);
+        old::AppendName(&want, name, true);
         want += "{";
-        reference::AppendName(&want, label, false);
+        old::AppendName(&want, label, false);
         want += "=\"";
-        reference::AppendEscapedLabelValue(&want, value);
+        old::AppendEscapedLabelValue(&want, value);
         want += "\",pod=\"";
-        reference::AppendEscapedLabelValue(&want, value);
+        old::AppendEscapedLabelValue(&want, value);
         want += "\"} 1.5 1700000000000\n";
         CHECK(got == want);
       }
     }
     std::string esc;
-    reference::AppendEscapedLabelValue(&esc, name);
+    old::AppendEscapedLabelValue(&esc, name);
     CHECK(EscapePrometheusLabelValue(name) == esc);
   }
+}
+
+Summary GeneratedSummary(uint32_t seed, int pods) {
+  std::mt19937 rng(seed);
+  auto coin = [&] { return rng() % 2 == 0; };
+  const std::vector<std::string> names = {"web",         "a\"b", "back\\slash", "new\nline",
+                                          "caf\xc3\xa9", "",     "x",           "tenant-1"};
+  auto name = [&] { return names[rng() % names.size()]; };
+  auto time = [&] {
+    switch (rng() % 4) {
+      case 0:
+        return absl::Time();
+      case 1:
+        return absl::FromUnixSeconds(-5);
+      default:
+        return absl::FromUnixSeconds(1700000000) + absl::Milliseconds(rng() % 5000);
+    }
+  };
+  auto u64 = [&]() -> std::optional<uint64_t> {
+    if (coin()) return std::nullopt;
+    return coin() ? static_cast<uint64_t>(rng()) : (static_cast<uint64_t>(rng()) << 20);
+  };
+  Summary s;
+  s.node.node_name = name();
+  if (coin()) s.node.cpu = CPUStats{time(), u64(), u64(), std::nullopt};
+  if (coin()) {
+    MemoryStats m;
+    m.time = time();
+    m.working_set_bytes = u64();
+    s.node.memory = m;
+  }
+  if (coin()) s.node.swap = SwapStats{time(), u64(), u64()};
+  for (int i = 0; i < pods; ++i) {
+    PodStats p;
+    p.pod_ref = {name() + std::to_string(rng() % 3), name(), "uid"};
+    p.start_time = time();
+    for (int c = static_cast<int>(rng() % 3); c > 0; --c) {
+      ContainerStats cs;
+      cs.name = name();
+      cs.start_time = time();
+      if (coin()) cs.cpu = CPUStats{time(), u64(), u64(), std::nullopt};
+      if (coin()) {
+        MemoryStats m;
+        m.time = time();
+        m.working_set_bytes = u64();
+        cs.memory = m;
+      }
+      if (coin()) cs.swap = SwapStats{time(), u64(), u64()};
+      p.containers.push_back(cs);
+    }
+    if (coin()) p.cpu = CPUStats{time(), u64(), u64(), std::nullopt};
+    if (coin()) {
+      MemoryStats m;
+      m.time = time();
+      m.working_set_bytes = u64();
+      p.memory = m;
+    }
+    if (coin()) p.swap = SwapStats{time(), u64(), u64()};
+    s.pods.push_back(p);
+  }
+  return s;
+}
+
+TEST_CASE("/metrics/resource is written as by the previous writer") {
+  for (uint32_t seed = 1; seed <= 150; ++seed) {
+    CAPTURE(seed);
+    absl::StatusOr<Summary> s = GeneratedSummary(seed, static_cast<int>(seed % 20));
+    std::string got, want;
+    PrometheusWriter gw(&got), ww(&want);
+    internal::WriteResourceMetrics(s, gw);
+    stats::reference::ReferenceWriteResourceMetrics(s, ww);
+    REQUIRE(got == want);
+  }
+  absl::StatusOr<Summary> failed = absl::UnavailableError("provider down");
+  std::string got, want;
+  PrometheusWriter gw(&got), ww(&want);
+  internal::WriteResourceMetrics(failed, gw);
+  stats::reference::ReferenceWriteResourceMetrics(failed, ww);
+  CHECK(got == want);
 }
 
 }  // namespace
