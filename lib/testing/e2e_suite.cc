@@ -392,9 +392,13 @@ void Delete(Scenario& s, bool force) {
     s.Fail(absl::StrCat("DELETE of pod ", s.ns(), "/", name, " failed: ", deleted.status().ToString()));
     return;
   }
-  if (force && deleted->has_value()) {
-    s.Fail(absl::StrCat("a DELETE with grace period 0 left pod ", s.ns(), "/", name, " in place (deletionTimestamp ",
-                        (*deleted)->metadata().has_deletiontimestamp() ? "set" : "unset", ")"));
+  if (force) {
+    // Grace period 0 removes the object at once (the answer is its last state).
+    auto after = s.pods_.Get(s.Ctx(), s.ns(), name);
+    if (!errdefs::IsNotFound(after.status())) {
+      s.Fail(absl::StrCat("right after a DELETE with grace period 0, GET of pod ", s.ns(), "/", name, " answered ",
+                          after.ok() ? "the pod" : after.status().ToString()));
+    }
   }
   if (!force && deleted->has_value() && !(*deleted)->metadata().has_deletiontimestamp()) {
     s.Fail(absl::StrCat("a graceful DELETE of pod ", s.ns(), "/", name, " did not set deletionTimestamp"));

@@ -6,6 +6,7 @@
 
 #include "examples/minimal/minimal_provider.h"
 #include "vkubelet/testing/conformance.h"
+#include "vkubelet/testing/e2e_suite.h"
 
 namespace {
 
@@ -22,3 +23,10 @@ vkubelet::testing::ConformanceOptions Options() {
 
 VK_PROVIDER_CONFORMANCE_WITH_OPTIONS("minimal example",
                                      [] { return vkubelet::examples::MinimalProvider::Create({}); }, Options());
+
+// The Go reference's e2e scenarios, through FakeApiServer and an in-process
+// Node (or a cluster: --kubeconfig=PATH --node=NAME). The example serves
+// neither stats nor metrics: those scenarios report themselves skipped.
+VK_PROVIDER_E2E("minimal example", [](const vkubelet::ProviderConfig& cfg) {
+  return vkubelet::examples::MinimalProvider::Create({cfg.internal_ip, cfg.clock});
+});

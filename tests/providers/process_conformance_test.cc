@@ -12,6 +12,7 @@
 
 #include "examples/process/process_provider.h"
 #include "vkubelet/testing/conformance.h"
+#include "vkubelet/testing/e2e_suite.h"
 #include "vkubelet/testing/pod_builder.h"
 
 namespace {
@@ -51,3 +52,28 @@ VK_PROVIDER_CONFORMANCE_WITH_OPTIONS("process example", [] {
   config.default_grace_period = absl::Seconds(5);
   return vkubelet::examples::ProcessProvider::Create(config);
 }, Options());
+
+namespace {
+
+vkubelet::testing::EndToEndConfig E2EConfig() {
+  vkubelet::testing::EndToEndConfig c;
+  c.pod_template = vkubelet::testing::PodBuilder()
+                       .Container("app", "busybox:1.36")
+                       .Command({"sleep", "30"})
+                       .TerminationGracePeriodSeconds(5)
+                       .Build();
+  return c;
+}
+
+}  // namespace
+
+// The Go reference's e2e scenarios, through FakeApiServer and an in-process
+// Node (or a cluster: --kubeconfig=PATH --node=NAME).
+VK_PROVIDER_E2E_WITH_CONFIG("process example", [](const vkubelet::ProviderConfig& cfg) {
+  vkubelet::examples::ProcessProviderConfig config;
+  config.node_name = cfg.node_name;
+  if (!cfg.internal_ip.empty()) config.internal_ip = cfg.internal_ip;
+  config.root_dir = root.path + "/e2e-" + std::to_string(++providers);
+  config.clock = cfg.clock;
+  return vkubelet::examples::ProcessProvider::Create(config);
+}, E2EConfig());
