@@ -127,6 +127,19 @@ class Cluster {
   }
 
   ~Cluster() {
+    // The provider's own threads may still report pods the scenario removed;
+    // let it forget them while the node runs. (A vkubelet::Node destroys its
+    // pod controller before the provider, so a notification sent during that
+    // window would reach a destroyed controller.)
+    if (node_) {
+      PodLifecycleHandler* provider = node_->provider();
+      (void)WaitFor(
+          [provider] {
+            auto pods = provider->GetPods(Context::Background().WithTimeout(absl::Seconds(5)));
+            return pods.ok() && pods->empty();
+          },
+          absl::Seconds(30), "the provider to forget every pod");
+    }
     StopNode();
     if (server_) server_->Stop();
   }
