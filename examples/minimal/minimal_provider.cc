@@ -86,13 +86,22 @@ absl::Status MinimalProvider::CreatePod(const Context&, const corev1::Pod& pod) 
 }
 
 absl::Status MinimalProvider::UpdatePod(const Context&, const corev1::Pod& pod) {
-  absl::MutexLock lock(&mu_);
-  auto it = pods_.find({pod.metadata().namespace_(), pod.metadata().name()});
-  if (it == pods_.end()) return errdefs::NotFound(absl::StrCat("pod ", pod.metadata().name(), " is unknown"));
-  // Keep the status we report; take the new labels, annotations, images, ...
-  auto updated = std::make_shared<corev1::Pod>(pod);
-  *updated->mutable_status() = it->second->status();
-  it->second = std::move(updated);
+  std::shared_ptr<const corev1::Pod> current;
+  Callback notify;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = pods_.find({pod.metadata().namespace_(), pod.metadata().name()});
+    if (it == pods_.end()) return errdefs::NotFound(absl::StrCat("pod ", pod.metadata().name(), " is unknown"));
+    // Keep the status we report; take the new labels, annotations, images, ...
+    auto updated = std::make_shared<corev1::Pod>(pod);
+    *updated->mutable_status() = it->second->status();
+    it->second = std::move(updated);
+    current = it->second;
+    notify = notify_;
+  }
+  // The contract asks for a notification after every accepted change, so the
+  // SDK compares the pod again; never with the lock held.
+  if (notify) notify(current);
   return absl::OkStatus();
 }
 

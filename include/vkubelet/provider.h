@@ -65,10 +65,13 @@ class PodNotifier {
  public:
   virtual ~PodNotifier() = default;
   // Registers the callback the provider calls, from any thread, whenever a
-  // pod's status changes (with the whole pod and an up-to-date status). Called
-  // once at start; must not block. The callback never blocks for long: the SDK
-  // coalesces notifications per pod (the latest wins) and writes them to the
-  // API server on its own threads.
+  // pod's status changes and after every CreatePod, UpdatePod and DeletePod it
+  // accepted (with the whole pod and an up-to-date status; never with a
+  // provider lock held). Called once at start; must not block. The callback
+  // never blocks for long: the SDK coalesces notifications per pod (the latest
+  // wins) and writes them to the API server on its own threads. After `ctx`
+  // ends the provider should stop calling it; calls that still come are
+  // ignored.
   virtual void NotifyPods(const Context& ctx,
                           std::function<void(std::shared_ptr<const corev1::Pod>)> callback) = 0;
 };

@@ -8,21 +8,7 @@
 #include "vkubelet/testing/conformance.h"
 #include "vkubelet/testing/e2e_suite.h"
 
-namespace {
-
-vkubelet::testing::ConformanceOptions Options() {
-  vkubelet::testing::ConformanceOptions o;
-  // The example notifies status changes only (provider.h's wording), and an
-  // UpdatePod of labels/images does not change the status it reports, so
-  // no notification follows an update. Kept as a known gap of the example.
-  o.skip = {"notify.update"};
-  return o;
-}
-
-}  // namespace
-
-VK_PROVIDER_CONFORMANCE_WITH_OPTIONS("minimal example",
-                                     [] { return vkubelet::examples::MinimalProvider::Create({}); }, Options());
+VK_PROVIDER_CONFORMANCE("minimal example", [] { return vkubelet::examples::MinimalProvider::Create({}); });
 
 // The Go reference's e2e scenarios, through FakeApiServer and an in-process
 // Node (or a cluster: --kubeconfig=PATH --node=NAME). The example serves
