@@ -229,6 +229,23 @@ void TlsTransport::Handshake(ssl::stream_base::handshake_type type, DoneHandler 
   Progress(true);
 }
 
+void TlsTransport::Close() {
+  Transport::Close();
+  error_code ec = net::error::operation_aborted;
+  if (read_op_) {
+    net::post(executor(), [h = std::move(read_op_->handler), ec]() mutable { h(ec, 0); });
+    read_op_.reset();
+  }
+  if (write_op_) {
+    net::post(executor(), [h = std::move(write_op_->handler), ec]() mutable { h(ec, 0); });
+    write_op_.reset();
+  }
+  if (ctl_op_) {
+    net::post(executor(), [h = std::move(ctl_op_->handler), ec]() mutable { h(ec); });
+    ctl_op_.reset();
+  }
+}
+
 void TlsTransport::Shutdown(DoneHandler handler) {
   ctl_op_.emplace();
   ctl_op_->kind = CtlKind::kShutdown;

@@ -135,7 +135,7 @@ class Transport {
   void WriteSome(const std::vector<net::const_buffer>& bufs, IoHandler handler);
   // TLS: sends close_notify (and waits for the peer's); TCP: shutdown(send).
   virtual void Shutdown(DoneHandler handler) = 0;
-  void Close();
+  virtual void Close();
 
   int reads_in_flight() const { return reads_; }
   void set_owner(const std::shared_ptr<Channel>& owner) { owner_ = owner; }
@@ -187,6 +187,11 @@ class TlsTransport : public Transport {
   SSL* native_ssl() override { return ssl_; }
   void Handshake(ssl::stream_base::handshake_type type, DoneHandler handler);
   void Shutdown(DoneHandler handler) override;
+  // Closes the socket and fails the pending operations with
+  // operation_aborted, posted like asio's: their handlers (which usually hold
+  // the Channel that owns this transport) must not stay stored here, or an
+  // I/O context stopped before they ran would leave that cycle behind.
+  void Close() override;
 
  protected:
   void DoReadSome(net::mutable_buffer buf, IoHandler handler) override;
