@@ -215,6 +215,18 @@ int RunNode(const std::map<std::string, std::string>& flags) {
       std::printf("STATS %.3f %lld %lld %lld %lld %lld%s\n", s.cpu_seconds, static_cast<long long>(s.rss_kb),
                   static_cast<long long>(s.hwm_kb), static_cast<long long>(s.heap_bytes),
                   static_cast<long long>(s.api_requests), static_cast<long long>(s.tracked), methods.c_str());
+    } else if (cmd == "METRICS") {
+      // The controller's counters, for diagnosis (one line).
+      vkubelet::NodeMetrics m = (*node)->GetMetrics();
+      const auto& p = m.pods;
+      std::printf("METRICS syncs=%llu sync_queue=%llu delete_queue=%llu status_queue=%llu status_patches=%llu "
+                  "status_unchanged=%llu notifications=%llu api_deletes=%llu creates=%llu deletes=%llu gets=%llu\n",
+                  (unsigned long long)p.sync.calls, (unsigned long long)p.sync_queue.processed,
+                  (unsigned long long)p.delete_queue.processed, (unsigned long long)p.status_queue.processed,
+                  (unsigned long long)p.status_patch.calls, (unsigned long long)p.status_unchanged,
+                  (unsigned long long)p.notifications, (unsigned long long)p.api_delete.calls,
+                  (unsigned long long)p.create_pod.calls, (unsigned long long)p.delete_pod.calls,
+                  (unsigned long long)p.get_pod.calls);
     } else if (cmd == "RESETPEAK") {
       std::ofstream("/proc/self/clear_refs") << "5";
       std::printf("OK\n");
@@ -343,6 +355,7 @@ class NodeProcess {
     return s;
   }
   void ResetPeak() { Command("RESETPEAK"); }
+  std::string Metrics() { return Command("METRICS"); }
 
   // Waits until the SDK stops sending requests (events and status writes of
   // the last pods are asynchronous): two consecutive samples 250 ms apart
@@ -743,6 +756,7 @@ void RunBurst(const Options& o, int n) {
   }
   absl::Time gone_all = absl::Now();
   SelfStats s3 = node.Settle();
+  std::fprintf(stderr, "   %s\n", node.Metrics().c_str());
 
   std::vector<PodTimes> times = tracker.Snapshot();
   absl::Time last_running = t0;

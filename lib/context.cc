@@ -2,11 +2,14 @@
 
 #include "vkubelet/context.h"
 
+#include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <queue>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -107,8 +110,23 @@ class DeadlineTimer {
 
   void Schedule(absl::Time when, std::weak_ptr<ContextState> state) {
     absl::MutexLock lock(&mu_);
+    // Most contexts end long before their deadline (a request timeout): drop
+    // the entries of destroyed ones now and then, or the heap (and every
+    // state block a weak_ptr keeps allocated) grows with the request rate.
+    if (heap_.size() >= compact_at_) {
+      std::vector<Entry> live;
+      live.reserve(heap_.size());
+      while (!heap_.empty()) {
+        if (!heap_.top().state.expired()) live.push_back(heap_.top());
+        heap_.pop();
+      }
+      heap_ = decltype(heap_)(std::greater<Entry>(), std::move(live));
+      compact_at_ = std::max<size_t>(1024, 2 * heap_.size());
+    }
+    // Wake the timer thread only when its next wake-up moves earlier.
+    const bool earliest = heap_.empty() || when < heap_.top().when;
     heap_.push(Entry{when, std::move(state)});
-    cv_.Signal();
+    if (earliest) cv_.Signal();
     if (!started_) {
       started_ = true;
       std::thread([this] { Loop(); }).detach();
@@ -145,6 +163,7 @@ class DeadlineTimer {
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> heap_ ABSL_GUARDED_BY(mu_);
   absl::CondVar cv_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
+  size_t compact_at_ ABSL_GUARDED_BY(mu_) = 1024;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "node/pod_status.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/internal/status_macros.h"
@@ -83,6 +84,19 @@ bool MutableFieldsEqual(const corev1::Pod& a, const corev1::Pod& b) {
 }
 
 std::string Msg(const absl::Status& s) { return std::string(s.message()); }
+
+// True when `desired` says nothing `api` does not say already: the status
+// patch would be empty. Unset and default values count as equal, as they do
+// for the API server (Go structs omit empty fields). Lists must match in
+// order; a different order is left to the patch builder. This replaces two
+// JSON conversions and a strategic-merge diff on the common path: a sync
+// that finds the API server already showing the provider's status.
+bool StatusAlreadyWritten(const corev1::PodStatus& api, const corev1::PodStatus& desired) {
+  google::protobuf::util::MessageDifferencer differ;
+  differ.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
+  differ.set_repeated_field_comparison(google::protobuf::util::MessageDifferencer::AS_LIST);
+  return differ.Compare(desired, api);
+}
 
 bool HasDeletionTimestamp(const corev1::Pod& pod) { return pod.metadata().has_deletiontimestamp(); }
 
@@ -588,6 +602,10 @@ class PodController::Impl {
     if (!written_observed && desired_bytes == written_status) {
       CountUnchanged();
       return absl::OkStatus();  // written already; the cache has not caught up
+    }
+    if (StatusAlreadyWritten(pod->status(), desired)) {
+      CountUnchanged();
+      return absl::OkStatus();
     }
     VK_ASSIGN_OR_RETURN(std::optional<std::string> patch, internal::BuildStatusPatch(*pod, desired));
     if (!patch) {

@@ -2,6 +2,7 @@
 
 #include "node/pod_status.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "kube/patch.h"
 #include "vkubelet/kube/codec.h"
 #include "vkubelet/node/event_reasons.h"
@@ -110,8 +112,36 @@ void AddMetadata(nlohmann::json* meta, const char* field,
 absl::StatusOr<std::optional<std::string>> BuildStatusPatch(const corev1::Pod& api_pod,
                                                             const corev1::PodStatus& desired,
                                                             const MetadataChanges& metadata) {
-  nlohmann::json original = kube::ToJsonValue(api_pod.status());
-  nlohmann::json modified = kube::ToJsonValue(desired);
+  // Only the top-level fields that differ go through JSON and the diff: a
+  // field equal on both sides (unset and empty alike, as after Prune) adds
+  // nothing to a strategic-merge patch, and converting the whole status twice
+  // per write dominated the cost of a status sync.
+  corev1::PodStatus original_part;
+  corev1::PodStatus modified_part;
+  {
+    const auto* desc = corev1::PodStatus::descriptor();
+    const auto* refl = corev1::PodStatus::GetReflection();
+    google::protobuf::util::MessageDifferencer differ;
+    differ.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
+    differ.set_repeated_field_comparison(google::protobuf::util::MessageDifferencer::AS_LIST);
+    std::vector<const google::protobuf::FieldDescriptor*> differing;
+    for (int i = 0; i < desc->field_count(); ++i) {
+      const auto* field = desc->field(i);
+      if (!differ.CompareWithFields(api_pod.status(), desired, {field}, {field})) differing.push_back(field);
+    }
+    if (!differing.empty()) {
+      original_part = api_pod.status();
+      modified_part = desired;
+      for (int i = 0; i < desc->field_count(); ++i) {
+        const auto* field = desc->field(i);
+        if (std::find(differing.begin(), differing.end(), field) != differing.end()) continue;
+        refl->ClearField(&original_part, field);
+        refl->ClearField(&modified_part, field);
+      }
+    }
+  }
+  nlohmann::json original = kube::ToJsonValue(original_part);
+  nlohmann::json modified = kube::ToJsonValue(modified_part);
   Prune(&original);
   Prune(&modified);
   auto patch = vkubelet::internal::CreateStrategicMergePatch(original, modified, corev1::PodStatus::descriptor());
