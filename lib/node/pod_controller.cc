@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -206,9 +207,29 @@ class PodController::Impl {
 
   // --- Run ---------------------------------------------------------------------------
 
+  // Lets provider threads reach the controller only while Run runs: a
+  // provider that still notifies after its Context ended (or while the node is
+  // torn down) finds the gate closed instead of a destroyed controller.
+  struct NotifyGate {
+    absl::Mutex mu;
+    Impl* target ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
   absl::Status Run(const Context& ctx) {
+    auto gate = std::make_shared<NotifyGate>();
+    {
+      absl::MutexLock lock(&gate->mu);
+      gate->target = this;
+    }
+    absl::Cleanup close_gate = [gate] {
+      absl::MutexLock lock(&gate->mu);
+      gate->target = nullptr;
+    };
     if (notifier_ != nullptr) {
-      notifier_->NotifyPods(ctx, [this](std::shared_ptr<const corev1::Pod> pod) { Notified(std::move(pod)); });
+      notifier_->NotifyPods(ctx, [gate](std::shared_ptr<const corev1::Pod> pod) {
+        absl::ReaderMutexLock lock(&gate->mu);
+        if (gate->target != nullptr) gate->target->Notified(std::move(pod));
+      });
     }
     CleanupDangling(ctx);
     std::vector<std::thread> threads;

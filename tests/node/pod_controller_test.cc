@@ -96,6 +96,13 @@ class Harness {
     cancel_ = nullptr;
   }
 
+  // Stops and destroys the controller; the provider lives on.
+  void DestroyController() {
+    Stop();
+    controller_.reset();
+    api_.reset();
+  }
+
   // Waits for `pred`, moving the fake clock in polling mode so polls happen.
   // With `step` > 0 the clock also moves in notifier mode (retries back off on it).
   bool Eventually(const std::function<bool()>& pred, absl::Duration timeout = absl::Seconds(20),
@@ -454,6 +461,16 @@ TEST_CASE("events reach the API server, repeats as a count") {
   CHECK(ev.involvedobject().name() == "web");
   CHECK(ev.source().component() == "vk/pod-controller");
   CHECK(ev.reportinginstance() == "vk");
+}
+
+TEST_CASE("a provider that notifies after the controller stopped (and was destroyed) is ignored") {
+  Harness h({});
+  h.DestroyController();
+  // The provider still holds the callback; calling it must not reach the
+  // destroyed controller (under ASan a use after free would abort here).
+  corev1::Pod pod = MakePod("late");
+  VK_CHECK_OK(h.provider().CreatePod(Context::Background(), pod));
+  VK_CHECK_OK(h.provider().DeletePod(Context::Background(), pod));
 }
 
 }  // namespace

@@ -48,15 +48,19 @@ TEST_CASE("minimal provider: create, notify, update, delete") {
   CHECK((*status)->phase() == "Running");
   CHECK((*provider->GetPod(ctx, "default", "p"))->metadata().labels().at("x") == "y");
   CHECK(running->metadata().labels().count("x") == 0);  // snapshots never change
+  // The update is notified too, with the new labels and the same status.
+  REQUIRE(notified.size() == 2);
+  CHECK(notified[1]->metadata().labels().at("x") == "y");
+  CHECK(notified[1]->status().phase() == "Running");
 
   clock.Advance(absl::Seconds(5));
   VK_REQUIRE_OK(provider->DeletePod(ctx, pod));
-  REQUIRE(notified.size() == 2);
-  CHECK(notified[1]->status().phase() == "Succeeded");
-  const auto& t = notified[1]->status().containerstatuses(0).state().terminated();
+  REQUIRE(notified.size() == 3);
+  CHECK(notified[2]->status().phase() == "Succeeded");
+  const auto& t = notified[2]->status().containerstatuses(0).state().terminated();
   CHECK(t.exitcode() == 0);
   CHECK(t.finishedat().seconds() - t.startedat().seconds() == 5);
-  CHECK_FALSE(notified[1]->status().containerstatuses(0).state().has_running());
+  CHECK_FALSE(notified[2]->status().containerstatuses(0).state().has_running());
   CHECK(errdefs::IsNotFound(provider->DeletePod(ctx, pod)));
   CHECK(errdefs::IsNotFound(provider->GetPod(ctx, "default", "p").status()));
   CHECK(errdefs::IsNotFound(provider->UpdatePod(ctx, pod)));
