@@ -33,7 +33,11 @@ struct Column {
   int priority;  // 0: always shown; 1: with -o wide
 };
 
-absl::Time ToTime(const metav1::Time& t) { return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos()); }
+// metav1::Time and metav1::MicroTime alike.
+template <typename T>
+absl::Time ToTime(const T& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
 
 std::string Age(const metav1::Time& t, absl::Time now) {
   if (t.seconds() == 0 && t.nanos() == 0) return "<unknown>";
@@ -216,10 +220,7 @@ const std::vector<Column>& EventColumns() {
 nlohmann::json EventCells(const corev1::Event& e, absl::Time now) {
   auto when = [&](const metav1::Time& t) -> std::string {
     if (t.seconds() != 0) return HumanDuration(now - ToTime(t));
-    if (e.eventtime().seconds() != 0) {
-      return HumanDuration(now - (absl::FromUnixSeconds(e.eventtime().seconds()) +
-                                  absl::Nanoseconds(e.eventtime().nanos())));
-    }
+    if (e.eventtime().seconds() != 0) return HumanDuration(now - ToTime(e.eventtime()));
     return "<unknown>";
   };
   const auto& o = e.involvedobject();
