@@ -1,21 +1,17 @@
 // Copyright 2026 The vkubelet Authors. Licensed under the Apache License 2.0.
 //
-// The only translation unit of lib/kube that includes cpprestsdk.
+// RestClient: what every request needs whatever carries it (credentials,
+// rate limit, retries, Status decoding, metrics). The bytes move through an
+// internal::HttpTransport (kube/http_transport.h).
 
-#define _TURN_OFF_PLATFORM_STRING
 #include "vkubelet/kube/rest_client.h"
-
-#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <boost/asio/ssl.hpp>
-#include <cpprest/http_client.h>
-#include <cpprest/producerconsumerstream.h>
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
@@ -24,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "kube/credentials.h"
+#include "kube/http_transport.h"
 #include "kube/rate_limiter.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/internal/status_macros.h"
@@ -37,8 +34,6 @@
 namespace vkubelet::kube {
 
 using vkubelet::internal::ToAbsl;
-namespace http = web::http;
-namespace http_client = web::http::client;
 
 namespace {
 
@@ -125,19 +120,6 @@ std::string ReadFileOrEmpty(const std::string& path, bool* ok) {
   return ss.str();
 }
 
-// The outcome of one attempt.
-struct Attempt {
-  std::optional<http::http_response> response;
-  absl::Status error;     // transport error when there is no response
-  bool not_sent = false;  // the connection was refused: nothing reached the server
-};
-
-HeaderList CopyHeaders(const http::http_headers& headers) {
-  HeaderList out;
-  for (const auto& [name, value] : headers) out.emplace_back(name, value);
-  return out;
-}
-
 std::string FindHeader(const HeaderList& headers, std::string_view name) {
   for (const auto& [n, v] : headers) {
     if (absl::EqualsIgnoreCase(ToAbsl(n), ToAbsl(name))) return v;
@@ -196,18 +178,21 @@ class RestClient::Impl {
       return errdefs::InvalidInput("a client certificate needs both a certificate and a key");
     }
     VK_RETURN_IF_ERROR(CheckTlsMaterial(ca_pem_, cert, key));
-    static_cert_pem_ = cert;
-    static_key_pem_ = key;
-    try {
-      base_uri_ = web::uri(config_.server);
-    } catch (const std::exception& e) {
-      return errdefs::InvalidInput(absl::StrCat("server URL \"", config_.server, "\" is not valid: ", e.what()));
-    }
-    if (base_uri_.scheme() != "https" && base_uri_.scheme() != "http") {
-      return errdefs::InvalidInput(absl::StrCat("server URL \"", config_.server, "\" must be http:// or https://"));
-    }
-    absl::MutexLock lock(&clients_mu_);
-    RebuildClientsLocked(static_cert_pem_, static_key_pem_);
+    internal::TransportConfig tc;
+    tc.server = config_.server;
+    tc.ca_pem = ca_pem_;
+    tc.cert_pem = cert;
+    tc.key_pem = key;
+    tc.insecure = config_.tls.insecure;
+    tc.server_name = config_.tls.server_name;
+    tc.timeout = config_.timeout;
+    tc.watch_idle_timeout = config_.watch_idle_timeout;
+    tc.open_streams = open_streams_;
+    absl::StatusOr<std::unique_ptr<internal::HttpTransport>> t =
+        config_.transport == HttpTransportKind::kCppRest ? internal::NewCppRestTransport(tc)
+                                                         : internal::NewNativeTransport(tc);
+    if (!t.ok()) return t.status();
+    transport_ = *std::move(t);
     return absl::OkStatus();
   }
 
@@ -221,11 +206,6 @@ class RestClient::Impl {
   const std::shared_ptr<std::atomic<int64_t>>& open_streams() const { return open_streams_; }
 
  private:
-  struct Clients {
-    std::shared_ptr<http_client::http_client> normal;
-    std::shared_ptr<http_client::http_client> streaming;
-  };
-
   // Loads the PEM material into a throwaway context so that bad input is an
   // error now rather than a failed handshake later.
   absl::Status CheckTlsMaterial(const std::string& ca, const std::string& cert, const std::string& key) {
@@ -262,112 +242,37 @@ class RestClient::Impl {
     return absl::OkStatus();
   }
 
-  std::shared_ptr<http_client::http_client> MakeClient(absl::Duration idle_timeout, const std::string& cert,
-                                                       const std::string& key) {
-    http_client::http_client_config cfg;
-    cfg.set_timeout(std::chrono::microseconds(absl::ToInt64Microseconds(idle_timeout)));
-    cfg.set_validate_certificates(!config_.tls.insecure);
-    std::string ca = ca_pem_;
-    cfg.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
-      // Validated in Init(); a throw here would only fail this connection.
-      if (!ca.empty()) {
-        // Trust only the configured CAs, not the system roots (like kubectl).
-        SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
-        ctx.add_certificate_authority(boost::asio::buffer(ca));
-      }
-      if (!cert.empty()) {
-        ctx.use_certificate_chain(boost::asio::buffer(cert));
-        ctx.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);
-      }
-    });
-    return std::make_shared<http_client::http_client>(base_uri_, cfg);
-  }
-
-  void RebuildClientsLocked(const std::string& cert, const std::string& key)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(clients_mu_) {
-    clients_.normal = MakeClient(config_.timeout, cert, key);
-    clients_.streaming = MakeClient(config_.watch_idle_timeout, cert, key);
-    client_cert_pem_ = cert;
-  }
-
-  // The clients to use with `creds`; a new client certificate from the exec
-  // plugin means new connections.
-  Clients ClientsFor(const internal::Credentials& creds) {
-    absl::MutexLock lock(&clients_mu_);
-    if (!creds.cert_pem.empty() && creds.cert_pem != client_cert_pem_) {
-      RebuildClientsLocked(creds.cert_pem, creds.key_pem);
-    }
-    return clients_;
-  }
-
-  absl::StatusOr<http::http_request> BuildRequest(const RestRequest& request, const internal::Credentials& creds) {
-    http::http_request req(request.method);
-    std::string target = EncodePath(request.path);
+  // The request as the transport sends it: encoded target, every header.
+  internal::WireRequest BuildWire(const RestRequest& request, const internal::Credentials& creds,
+                                  bool streaming) const {
+    internal::WireRequest w;
+    w.method = request.method;
+    w.target = EncodePath(request.path);
     if (!request.query.empty()) {
-      target.push_back('?');
+      w.target.push_back('?');
       bool first = true;
       for (const auto& [name, value] : request.query) {
-        if (!first) target.push_back('&');
+        if (!first) w.target.push_back('&');
         first = false;
-        absl::StrAppend(&target, PercentEncode(name), "=", PercentEncode(value));
+        absl::StrAppend(&w.target, PercentEncode(name), "=", PercentEncode(value));
       }
     }
-    try {
-      req.set_request_uri(web::uri(target));
-    } catch (const std::exception& e) {
-      return errdefs::InvalidInput(absl::StrCat("request path \"", request.path, "\": ", e.what()));
+    w.headers.reserve(5 + request.headers.size());
+    w.headers.emplace_back("User-Agent", config_.user_agent);
+    w.headers.emplace_back("Accept", request.accept.empty() ? default_accept_ : request.accept);
+    if (!creds.authorization.empty()) w.headers.emplace_back("Authorization", creds.authorization);
+    for (const auto& h : request.headers) w.headers.push_back(h);
+    w.has_body = !request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+                 request.method == "PATCH";
+    if (w.has_body) {
+      w.headers.emplace_back("Content-Type",
+                             request.content_type.empty() ? std::string(kJsonMediaType) : request.content_type);
+      w.body = request.body;
     }
-    http::http_headers& h = req.headers();
-    h.add("User-Agent", config_.user_agent);
-    h.add("Accept", request.accept.empty() ? default_accept_ : request.accept);
-    if (!creds.authorization.empty()) h.add("Authorization", creds.authorization);
-    if (!config_.tls.server_name.empty()) {
-      // cpprest takes the TLS server name (SNI and verification) from Host.
-      h.add("Host", config_.tls.server_name);
-    }
-    for (const auto& [name, value] : request.headers) h.add(name, value);
-    if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
-        request.method == "PATCH") {
-      req.set_body(std::vector<unsigned char>(request.body.begin(), request.body.end()));
-      h.set_content_type(request.content_type.empty() ? std::string(kJsonMediaType) : request.content_type);
-    }
-    return req;
-  }
-
-  // Maps a cpprest failure. `not_sent` is set when the server never got the
-  // request (connection refused).
-  absl::Status TransportError(const Context& ctx, const std::exception* e, const std::error_code* ec,
-                              bool* not_sent) {
-    if (!ctx.Err().ok()) return ctx.Err();
-    std::string what = e ? e->what() : "request cancelled";
-    if (ec) {
-      int v = ec->value();
-      if (v == EHOSTUNREACH || v == ECONNREFUSED) {
-        *not_sent = true;
-        return errdefs::Unavailable(absl::StrCat("connecting to ", config_.server, ": connection refused"));
-      }
-      if (v == ETIMEDOUT) {
-        return errdefs::Unavailable(absl::StrCat("no data from ", config_.server, " within the idle timeout"));
-      }
-    }
-    return errdefs::Unavailable(absl::StrCat("request to ", config_.server, " failed: ", what));
-  }
-
-  // Sends one attempt and waits for the response headers.
-  Attempt Send(const Context& ctx, const std::shared_ptr<http_client::http_client>& client,
-               http::http_request req, const pplx::cancellation_token_source& cts) {
-    Attempt a;
-    try {
-      a.response = client->request(req, cts.get_token()).get();
-    } catch (const http::http_exception& e) {
-      std::error_code ec = e.error_code();
-      a.error = TransportError(ctx, &e, &ec, &a.not_sent);
-    } catch (const pplx::task_canceled&) {
-      a.error = TransportError(ctx, nullptr, nullptr, &a.not_sent);
-    } catch (const std::exception& e) {
-      a.error = TransportError(ctx, &e, nullptr, &a.not_sent);
-    }
-    return a;
+    w.streaming = streaming;
+    w.cert_pem = creds.cert_pem;
+    w.key_pem = creds.key_pem;
+    return w;
   }
 
   absl::Status ErrorFromResponse(int code, const std::string& content_type, const std::string& body,
@@ -459,26 +364,17 @@ class RestClient::Impl {
     return s;
   }
 
-  // The shared loop of Do and Stream: returns the first 2xx response (its
-  // body unread) or the final error. `cts` receives the token source of the
-  // successful attempt (a stream keeps it to end the body read).
-  absl::StatusOr<http::http_response> Execute(const Context& ctx, const RestRequest& request, bool streaming,
-                                              std::shared_ptr<pplx::cancellation_token_source>* cts_out,
-                                              CancelRegistration* reg_out,
-                                              std::shared_ptr<http_client::http_client>* client_out);
+  // The loop of Do and Stream: the first 2xx response (for streams, with its
+  // body unread) or the final error.
+  absl::StatusOr<internal::WireResult> Execute(const Context& ctx, const RestRequest& request, bool streaming);
 
   ClientConfig config_;
   const Clock* clock_;
   std::unique_ptr<internal::CredentialSource> credentials_;
   internal::TokenBucket limiter_;
   std::string default_accept_;
-  web::uri base_uri_;
   std::string ca_pem_;
-  std::string static_cert_pem_, static_key_pem_;
-
-  absl::Mutex clients_mu_;
-  Clients clients_ ABSL_GUARDED_BY(clients_mu_);
-  std::string client_cert_pem_ ABSL_GUARDED_BY(clients_mu_);
+  std::unique_ptr<internal::HttpTransport> transport_;
 
   absl::Mutex rng_mu_;
   absl::BitGen rng_ ABSL_GUARDED_BY(rng_mu_);
@@ -492,52 +388,28 @@ class RestClient::Impl {
   std::shared_ptr<std::atomic<int64_t>> open_streams_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 
-absl::StatusOr<http::http_response> RestClient::Impl::Execute(
-    const Context& ctx, const RestRequest& request, bool streaming,
-    std::shared_ptr<pplx::cancellation_token_source>* cts_out, CancelRegistration* reg_out,
-    std::shared_ptr<http_client::http_client>* client_out) {
+absl::StatusOr<internal::WireResult> RestClient::Impl::Execute(const Context& ctx, const RestRequest& request,
+                                                               bool streaming) {
   bool auth_retried = false;
   for (int attempt = 0;; ++attempt) {
     VK_RETURN_IF_ERROR(ctx.Err());
     VK_ASSIGN_OR_RETURN(internal::Credentials creds, credentials_->Get(ctx));
     VK_RETURN_IF_ERROR(WaitForLimiter(ctx));
-    Clients clients = ClientsFor(creds);
-    std::shared_ptr<http_client::http_client> client = streaming ? clients.streaming : clients.normal;
-    VK_ASSIGN_OR_RETURN(http::http_request req, BuildRequest(request, creds));
-
-    auto cts = std::make_shared<pplx::cancellation_token_source>();
-    CancelRegistration reg = ctx.OnCancel([cts] { cts->cancel(); });
+    internal::WireRequest wire = BuildWire(request, creds, streaming);
     absl::Time start = absl::Now();
-    Attempt a = Send(ctx, client, std::move(req), *cts);
-    if (!a.response) {
+    internal::WireResult r = transport_->RoundTrip(ctx, wire);
+    if (!r.error.ok()) {
       Record(request.method, 0, absl::Now() - start);
       if (!ctx.Err().ok()) return ctx.Err();
-      if (WaitBeforeRetry(ctx, request, attempt, 0, a.not_sent, std::nullopt)) continue;
+      if (WaitBeforeRetry(ctx, request, attempt, 0, r.not_sent, std::nullopt)) continue;
       if (!ctx.Err().ok()) return ctx.Err();
-      return a.error;
+      return std::move(r.error);
     }
-    http::http_response& resp = *a.response;
-    int code = resp.status_code();
-    if (code >= 200 && code < 300) {
-      if (streaming) Record(request.method, code, absl::Now() - start);
-      *cts_out = std::move(cts);
-      *reg_out = std::move(reg);
-      *client_out = std::move(client);
-      return std::move(resp);
-    }
-    // Read the error body (small) and decide.
-    std::string body;
-    try {
-      std::vector<unsigned char> v = resp.extract_vector().get();
-      body.assign(v.begin(), v.end());
-    } catch (const std::exception&) {
-      // An error status without a readable body is still an error status.
-    }
+    int code = r.status_code;
     Record(request.method, code, absl::Now() - start);
-    std::string content_type = resp.headers().content_type();
-    std::string retry_after_header;
-    resp.headers().match("Retry-After", retry_after_header);
-    absl::Status err = ErrorFromResponse(code, content_type, body, retry_after_header);
+    if (code >= 200 && code < 300) return r;
+    std::string retry_after_header = FindHeader(r.headers, "Retry-After");
+    absl::Status err = ErrorFromResponse(code, r.content_type, r.body, retry_after_header);
     if (code == 401 && !auth_retried && credentials_->OnUnauthorized(creds)) {
       auth_retried = true;
       retries_.fetch_add(1);
@@ -554,146 +426,20 @@ absl::StatusOr<http::http_response> RestClient::Impl::Execute(
 }
 
 absl::StatusOr<RestResponse> RestClient::Impl::Do(const Context& ctx, const RestRequest& request) {
-  // Execute retries until response headers arrive; a body cut off after that
-  // (connection reset) is retried here, for idempotent requests only.
-  for (int attempt = 0;; ++attempt) {
-    std::shared_ptr<pplx::cancellation_token_source> cts;
-    CancelRegistration reg;
-    std::shared_ptr<http_client::http_client> client;
-    absl::Time start = absl::Now();
-    VK_ASSIGN_OR_RETURN(http::http_response resp, Execute(ctx, request, false, &cts, &reg, &client));
-    RestResponse out;
-    out.status_code = resp.status_code();
-    out.content_type = resp.headers().content_type();
-    out.headers = CopyHeaders(resp.headers());
-    absl::Status err;
-    bool not_sent = false;
-    try {
-      std::vector<unsigned char> v = resp.extract_vector().get();
-      out.body.assign(v.begin(), v.end());
-    } catch (const http::http_exception& e) {
-      std::error_code ec = e.error_code();
-      err = TransportError(ctx, &e, &ec, &not_sent);
-    } catch (const std::exception& e) {
-      err = TransportError(ctx, &e, nullptr, &not_sent);
-    }
-    if (err.ok()) {
-      Record(request.method, out.status_code, absl::Now() - start);
-      return out;
-    }
-    Record(request.method, 0, absl::Now() - start);
-    if (!ctx.Err().ok()) return ctx.Err();
-    if (WaitBeforeRetry(ctx, request, attempt, 0, false, std::nullopt)) continue;
-    if (!ctx.Err().ok()) return ctx.Err();
-    return err;
-  }
+  VK_ASSIGN_OR_RETURN(internal::WireResult r, Execute(ctx, request, false));
+  RestResponse out;
+  out.status_code = r.status_code;
+  out.content_type = std::move(r.content_type);
+  out.body = std::move(r.body);
+  out.headers = std::move(r.headers);
+  return out;
 }
-
-namespace {
-
-// A response body read as it arrives. cpprest's producer/consumer buffer
-// completes a read of N bytes only once N bytes are there, so Read asks for
-// one byte (blocking until the next chunk) and then takes what is buffered.
-class CppRestStream final : public ResponseStream {
- public:
-  CppRestStream(std::shared_ptr<std::atomic<int64_t>> open_streams, http::http_response resp,
-                std::shared_ptr<pplx::cancellation_token_source> cts, CancelRegistration reg,
-                std::shared_ptr<http_client::http_client> client, Context ctx)
-      : open_streams_(std::move(open_streams)),
-        resp_(std::move(resp)),
-        buf_(resp_.body().streambuf()),
-        cts_(std::move(cts)),
-        reg_(std::move(reg)),
-        client_(std::move(client)),
-        ctx_(std::move(ctx)),
-        content_type_(resp_.headers().content_type()),
-        status_code_(resp_.status_code()) {
-    open_streams_->fetch_add(1);
-  }
-
-  ~CppRestStream() override {
-    Close();
-    reg_.Reset();
-    open_streams_->fetch_sub(1);
-  }
-
-  int status_code() const override { return status_code_; }
-  const std::string& content_type() const override { return content_type_; }
-
-  absl::StatusOr<bool> Read(std::string* out, size_t max_bytes) override {
-    if (closed_.load()) return absl::CancelledError("stream closed");
-    if (ended_) return false;
-    try {
-      size_t avail = buf_.in_avail();
-      if (avail == 0) {
-        uint8_t first = 0;
-        size_t n = buf_.getn(&first, 1).get();
-        if (n == 0) return End();
-        out->push_back(static_cast<char>(first));
-        avail = std::min(buf_.in_avail(), max_bytes > 0 ? max_bytes - 1 : 0);
-      } else {
-        avail = std::min(avail, max_bytes);
-      }
-      if (avail > 0) {
-        size_t old = out->size();
-        out->resize(old + avail);
-        size_t n = buf_.getn(reinterpret_cast<uint8_t*>(out->data() + old), avail).get();
-        out->resize(old + n);
-      }
-      return true;
-    } catch (const std::exception& e) {
-      return Broken(e.what());
-    }
-  }
-
-  void Close() override {
-    if (!closed_.exchange(true)) cts_->cancel();
-  }
-
- private:
-  absl::StatusOr<bool> End() {
-    ended_ = true;
-    if (closed_.load()) return absl::CancelledError("stream closed");
-    if (!ctx_.Err().ok()) return ctx_.Err();
-    try {
-      // Completes with an exception when the body ended because of an error.
-      resp_.content_ready().get();
-    } catch (const std::exception& e) {
-      return Broken(e.what());
-    }
-    return false;
-  }
-
-  absl::Status Broken(std::string_view what) {
-    ended_ = true;
-    if (closed_.load()) return absl::CancelledError("stream closed");
-    if (!ctx_.Err().ok()) return ctx_.Err();
-    return errdefs::Unavailable(absl::StrCat("stream from the API server broke: ", ToAbsl(what)));
-  }
-
-  std::shared_ptr<std::atomic<int64_t>> open_streams_;
-  http::http_response resp_;
-  concurrency::streams::streambuf<uint8_t> buf_;
-  std::shared_ptr<pplx::cancellation_token_source> cts_;
-  CancelRegistration reg_;
-  std::shared_ptr<http_client::http_client> client_;
-  Context ctx_;
-  std::string content_type_;
-  int status_code_;
-  std::atomic<bool> closed_{false};
-  bool ended_ = false;
-};
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ResponseStream>> RestClient::Impl::Stream(const Context& ctx,
                                                                          const RestRequest& request) {
-  std::shared_ptr<pplx::cancellation_token_source> cts;
-  CancelRegistration reg;
-  std::shared_ptr<http_client::http_client> client;
-  VK_ASSIGN_OR_RETURN(http::http_response resp, Execute(ctx, request, true, &cts, &reg, &client));
-  return std::unique_ptr<ResponseStream>(
-      new CppRestStream(open_streams_, std::move(resp), std::move(cts), std::move(reg), std::move(client), ctx));
+  VK_ASSIGN_OR_RETURN(internal::WireResult r, Execute(ctx, request, true));
+  if (r.stream == nullptr) return errdefs::Internal("the transport returned no stream");
+  return std::move(r.stream);
 }
 
 RequestMetrics RestClient::Impl::Metrics() const {

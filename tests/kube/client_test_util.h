@@ -47,9 +47,11 @@ class TestServer {
  public:
   using Handler = std::function<void(const SeenRequest&, std::shared_ptr<ihttp::Response>)>;
 
-  explicit TestServer(std::optional<ihttp::ServerTlsOptions> tls = std::nullopt, int port = 0) {
+  explicit TestServer(std::optional<ihttp::ServerTlsOptions> tls = std::nullopt, int port = 0,
+                      absl::Duration idle_timeout = absl::Seconds(120)) {
     ihttp::ServerOptions opts;
     opts.port = port;
+    opts.idle_timeout = idle_timeout;
     opts.tls = std::move(tls);
     opts.handler_threads = 8;
     auto server = ihttp::Server::Create(opts, [this](ihttp::Request& req, std::shared_ptr<ihttp::Response> resp) {

@@ -82,6 +82,18 @@ struct RetryPolicy {
   double jitter = 0.5;  // each wait is multiplied by a random factor in [1-jitter/2, 1+jitter/2]
 };
 
+// What carries a RestClient's requests.
+enum class HttpTransportKind {
+  // Blocking sockets driven by the calling thread (OpenSSL, Beast's HTTP/1.1
+  // parser), a pool of keep-alive connections. No thread hand-off per
+  // request: the cheapest in CPU, and the default.
+  kNative,
+  // cpprestsdk's http_client (its own I/O and task threads). Costs several
+  // thread hand-offs per request, and a connection the server closed while
+  // idle is reused: a POST or PATCH sent on it fails with Unavailable.
+  kCppRest,
+};
+
 // Everything a RestClient needs. Aggregate; the defaults match the kubelet's.
 struct ClientConfig {
   std::string server;  // "https://10.0.0.1:6443"; a path prefix is allowed ("https://host/k8s")
@@ -108,6 +120,7 @@ struct ClientConfig {
   absl::Duration watch_idle_timeout = absl::Minutes(15);
   RetryPolicy retry;
   std::string user_agent;  // default "vkubelet/<version> (<os>/<arch>)"
+  HttpTransportKind transport = HttpTransportKind::kNative;
 };
 
 // Where LoadKubeconfig looks.

@@ -954,9 +954,12 @@ absl::StatusOr<std::shared_ptr<ssl::context>> MakeClientTlsContext(const ClientT
 }
 
 absl::Status ConfigureClientTls(TlsTransport& t, const ClientTlsOptions& options, const std::string& host) {
+  return ConfigureClientSsl(t.native_ssl(), options, host);
+}
+
+absl::Status ConfigureClientSsl(SSL* ssl, const ClientTlsOptions& options, const std::string& host) {
   std::string name = options.server_name.empty() ? host : options.server_name;
   if (!name.empty() && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
-  SSL* ssl = t.native_ssl();
   error_code ec;
   net::ip::make_address(name, ec);
   bool is_ip = !ec;

@@ -1,7 +1,8 @@
 // Copyright 2026 The vkubelet Authors. Licensed under the Apache License 2.0.
 //
 // The Beast/Asio machinery behind server.h and client.h. Included only by the
-// .cc files of lib/internal/http.
+// .cc files of lib/internal/http (and, for its TLS context helpers, by the
+// API client's native transport in lib/kube).
 //
 // Pieces:
 //   IoRuntime  an io_context, its threads and a registry of live Channels, so
@@ -443,6 +444,9 @@ class ServerTlsContext {
 absl::StatusOr<std::shared_ptr<ssl::context>> MakeClientTlsContext(const ClientTlsOptions& options);
 // Sets SNI and host/IP verification on a client TLS transport.
 absl::Status ConfigureClientTls(TlsTransport& t, const ClientTlsOptions& options, const std::string& host);
+// The same for any client SSL object (SNI, and the name or IP address the
+// server certificate must carry).
+absl::Status ConfigureClientSsl(SSL* ssl, const ClientTlsOptions& options, const std::string& host);
 // The peer certificate of a completed handshake, if one was presented.
 std::optional<PeerCertificate> PeerCertificateOf(SSL* ssl);
 
