@@ -56,9 +56,16 @@ class KubePodApiImpl final : public KubePodApi {
 
   absl::StatusOr<PodPtr> PatchStatus(const Context& ctx, std::string_view ns, std::string_view name,
                                      std::string_view patch) override {
-    VK_ASSIGN_OR_RETURN(corev1::Pod pod, pods_.PatchStatus(ctx.WithTimeout(options_.request_timeout), ns, name,
-                                                           kube::PatchType::kStrategicMerge, patch));
-    return PodPtr(std::make_shared<corev1::Pod>(std::move(pod)));
+    // Only the metadata of the answer is decoded (the controller needs the
+    // new resourceVersion; the cache receives the whole pod by watch).
+    kube::PatchOptions opts;
+    opts.subresource = "status";
+    VK_ASSIGN_OR_RETURN(metav1::PartialObjectMetadata meta,
+                        pods_.PatchPartial(ctx.WithTimeout(options_.request_timeout), ns, name,
+                                           kube::PatchType::kStrategicMerge, patch, opts));
+    auto pod = std::make_shared<corev1::Pod>();
+    pod->mutable_metadata()->Swap(meta.mutable_metadata());
+    return PodPtr(std::move(pod));
   }
 
   absl::Status Delete(const Context& ctx, std::string_view ns, std::string_view name, std::string_view uid,
@@ -66,7 +73,7 @@ class KubePodApiImpl final : public KubePodApi {
     kube::DeleteOptions opts;
     opts.grace_period_seconds = grace_period_seconds;
     opts.precondition_uid = std::string(uid);
-    return pods_.Delete(ctx.WithTimeout(options_.request_timeout), ns, name, opts).status();
+    return pods_.DeletePartial(ctx.WithTimeout(options_.request_timeout), ns, name, opts).status();
   }
 
   // --- Informer ---------------------------------------------------------------------------

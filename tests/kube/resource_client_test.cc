@@ -263,6 +263,44 @@ TEST_CASE("delete: graceful pods, preconditions, other kinds") {
   CHECK(errdefs::IsNotFound(cms.Get(Bg(), "default", "cfg").status()));
 }
 
+TEST_CASE("PatchPartial and DeletePartial decode only the metadata") {
+  ContentType ct = Encoding();
+  auto server = StartServer();
+  ResourceClient<corev1::Pod> pods(ClientFor(*server, ct));
+  corev1::Pod bound = MakePod("default", "p", "node-a", {{"app", "web"}});
+  bound.mutable_spec()->set_terminationgraceperiodseconds(30);
+  corev1::Pod created = *pods.Create(Bg(), bound);
+
+  PatchOptions po;
+  po.subresource = "status";
+  const std::string status_patch = absl::StrCat(R"({"metadata":{"uid":")", created.metadata().uid(),
+                                                R"("},"status":{"phase":"Running"}})");
+  absl::StatusOr<metav1::PartialObjectMetadata> meta =
+      pods.PatchPartial(Bg(), "default", "p", PatchType::kStrategicMerge, status_patch, po);
+  VK_REQUIRE_OK(meta);
+  corev1::Pod stored = **server->Get<corev1::Pod>("default", "p");
+  CHECK(stored.status().phase() == "Running");
+  CHECK(meta->metadata().resourceversion() == stored.metadata().resourceversion());
+  CHECK(meta->metadata().resourceversion() != created.metadata().resourceversion());
+  CHECK(meta->metadata().uid() == created.metadata().uid());
+  CHECK(meta->metadata().labels().at("app") == "web");
+  CHECK(errdefs::IsNotFound(
+      pods.PatchPartial(Bg(), "default", "nope", PatchType::kStrategicMerge, status_patch, po).status()));
+
+  // Graceful: the object comes back (its metadata); final: a Status (nullopt).
+  absl::StatusOr<std::optional<metav1::PartialObjectMetadata>> gone = pods.DeletePartial(Bg(), "default", "p");
+  VK_REQUIRE_OK(gone);
+  REQUIRE(gone->has_value());
+  CHECK((*gone)->metadata().has_deletiontimestamp());
+  DeleteOptions final_delete;
+  final_delete.grace_period_seconds = 0;
+  final_delete.precondition_uid = created.metadata().uid();
+  gone = pods.DeletePartial(Bg(), "default", "p", final_delete);
+  VK_REQUIRE_OK(gone);
+  CHECK(errdefs::IsNotFound(server->Get<corev1::Pod>("default", "p").status()));
+  CHECK(errdefs::IsNotFound(pods.DeletePartial(Bg(), "default", "p").status()));
+}
+
 TEST_CASE("the other kinds a kubelet uses") {
   ContentType ct = Encoding();
   auto server = StartServer();

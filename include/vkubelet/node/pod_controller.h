@@ -65,7 +65,9 @@ class PodApi {
   // A live read (bypasses the cache). NotFound when the pod does not exist.
   virtual absl::StatusOr<std::shared_ptr<const corev1::Pod>> Get(const Context& ctx, std::string_view ns,
                                                                  std::string_view name) = 0;
-  // PATCH pods/{name}/status with a strategic-merge patch; the updated pod.
+  // PATCH pods/{name}/status with a strategic-merge patch; the updated pod
+  // (KubePodApi decodes only its metadata: the controller needs the new
+  // resourceVersion, the cache gets the whole pod by watch).
   virtual absl::StatusOr<std::shared_ptr<const corev1::Pod>> PatchStatus(const Context& ctx, std::string_view ns,
                                                                          std::string_view name,
                                                                          std::string_view patch) = 0;
