@@ -259,6 +259,11 @@ class Conn {
     return n;
   }
 
+  // True when OpenSSL holds received bytes not yet returned.
+  bool TlsBuffered() const {
+    return ssl_ != nullptr && (SSL_pending(ssl_) > 0 || BIO_ctrl_pending(rbio_) > 0);
+  }
+
   // True when the idle connection looks usable: nothing to read, not closed.
   bool LooksAlive() {
     char c;
@@ -358,6 +363,9 @@ class Conn {
 absl::Status ParseResponse(Conn& conn, Parser& parser, bool header_only, const Context& ctx, absl::Duration idle,
                            bool* got_bytes) {
   auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+  // The answer to a request just sent is rarely there yet: wait before the
+  // first read instead of failing a recv() first.
+  if (conn.in_off == conn.in.size() && !conn.TlsBuffered()) VK_RETURN_IF_ERROR(Await(conn.fd(), POLLIN, ctx, idle));
   for (;;) {
     if (done()) return absl::OkStatus();
     if (conn.in_off < conn.in.size()) {

@@ -15,12 +15,13 @@ class KubeEventSink final : public EventSink {
   explicit KubeEventSink(std::shared_ptr<kube::RestClient> client) : events_(std::move(client)) {}
 
   absl::Status Create(const Context& ctx, const corev1::Event& event) override {
-    return events_.Create(ctx, event).status();
+    // The recorder needs no part of the answer: decode only its metadata.
+    return events_.CreatePartial(ctx, event).status();
   }
 
   absl::Status Patch(const Context& ctx, std::string_view ns, std::string_view name,
                      std::string_view patch_json) override {
-    return events_.Patch(ctx, ns, name, kube::PatchType::kStrategicMerge, patch_json).status();
+    return events_.PatchPartial(ctx, ns, name, kube::PatchType::kStrategicMerge, patch_json).status();
   }
 
  private:

@@ -263,13 +263,18 @@ TEST_CASE("delete: graceful pods, preconditions, other kinds") {
   CHECK(errdefs::IsNotFound(cms.Get(Bg(), "default", "cfg").status()));
 }
 
-TEST_CASE("PatchPartial and DeletePartial decode only the metadata") {
+TEST_CASE("CreatePartial, PatchPartial and DeletePartial decode only the metadata") {
   ContentType ct = Encoding();
   auto server = StartServer();
   ResourceClient<corev1::Pod> pods(ClientFor(*server, ct));
   corev1::Pod bound = MakePod("default", "p", "node-a", {{"app", "web"}});
   bound.mutable_spec()->set_terminationgraceperiodseconds(30);
-  corev1::Pod created = *pods.Create(Bg(), bound);
+  absl::StatusOr<metav1::PartialObjectMetadata> created_meta = pods.CreatePartial(Bg(), bound);
+  VK_REQUIRE_OK(created_meta);
+  corev1::Pod created = **server->Get<corev1::Pod>("default", "p");
+  CHECK(created_meta->metadata().uid() == created.metadata().uid());
+  CHECK(created_meta->metadata().resourceversion() == created.metadata().resourceversion());
+  CHECK(errdefs::IsAlreadyExists(pods.CreatePartial(Bg(), bound).status()));
 
   PatchOptions po;
   po.subresource = "status";

@@ -266,10 +266,18 @@ class ResourceClient {
     return std::optional<T>(std::move(out));
   }
 
-  // Patch and Delete decoding only the object's metadata from the answer (as
-  // metav1::PartialObjectMetadata; spec and status are skipped): for writers
-  // that need just the new resourceVersion or UID. Decoding a whole pod costs
-  // more CPU than sending the request. Errors as Patch and Delete.
+  // Create, Patch and Delete decoding only the object's metadata from the
+  // answer (as metav1::PartialObjectMetadata; spec and status are skipped):
+  // for writers that need just the new resourceVersion or UID. Decoding a
+  // whole pod costs more CPU than sending the request. Errors as Create,
+  // Patch and Delete.
+  absl::StatusOr<metav1::PartialObjectMetadata> CreatePartial(const Context& ctx, const T& obj,
+                                                              const CreateOptions& options = {}) const {
+    metav1::PartialObjectMetadata out;
+    absl::Status s = core_->Create(ctx, obj.metadata().namespace_(), obj, options, &out);
+    if (!s.ok()) return s;
+    return out;
+  }
   absl::StatusOr<metav1::PartialObjectMetadata> PatchPartial(const Context& ctx, std::string_view ns,
                                                              std::string_view name, PatchType type,
                                                              std::string_view patch,
