@@ -50,6 +50,7 @@ constexpr FlagSpec kFlags[] = {
     {"stream-creation-timeout", Kind::kDuration, "exec/attach/port-forward stream creation timeout (default 30s)"},
     {"client-qps", Kind::kDouble, "API client requests per second, <= 0 = unlimited (default 50)"},
     {"client-burst", Kind::kInt, "API client burst (default 100)"},
+    {"client-transport", Kind::kString, "API client HTTP implementation: native or cpprest (default native)"},
     {"listen-address", Kind::kString, "kubelet API listen address; the port is $KUBELET_PORT (default 0.0.0.0)"},
     {"authentication-mode", Kind::kString,
      "kubelet API auth: webhook or none (default webhook with $APISERVER_CA_CERT_LOCATION, else none)"},
@@ -228,6 +229,14 @@ absl::StatusOr<ParsedCommandLine> Parse(const std::vector<std::string>& args,
       int b = 0;
       if (!absl::SimpleAtoi(*value, &b) || b <= 0) return BadValue(name, *value, "want a positive integer");
       out.client_burst = b;
+    } else if (name == "client-transport") {
+      if (*value == "native") {
+        out.client_transport = kube::HttpTransportKind::kNative;
+      } else if (*value == "cpprest") {
+        out.client_transport = kube::HttpTransportKind::kCppRest;
+      } else {
+        return BadValue(name, *value, "want native or cpprest");
+      }
     } else if (name == "listen-address") {
       node.kubelet_server.address = *value;
     } else if (name == "authentication-mode") {
@@ -308,6 +317,7 @@ absl::Status LoadClientConfig(ParsedCommandLine* parsed) {
   parsed->node.client_config = *std::move(config);
   if (parsed->client_qps) parsed->node.client_config.qps = *parsed->client_qps;
   if (parsed->client_burst) parsed->node.client_config.burst = *parsed->client_burst;
+  if (parsed->client_transport) parsed->node.client_config.transport = *parsed->client_transport;
   return absl::OkStatus();
 }
 

@@ -56,7 +56,7 @@ TEST_CASE("flags in both spellings override the environment") {
   auto p = ParseWith({"--nodename=vk-7", "--pod-sync-workers", "3", "--os", "windows", "--disable-taint",
                       "--startup-timeout=1m30s", "--stream-idle-timeout", "5s", "--client-qps=500",
                       "--client-burst", "1000", "--log-level=debug", "--log-format", "json", "-provider-config",
-                      "/etc/mock.json", "--greeting=hi", "--full-resync-period=0"},
+                      "/etc/mock.json", "--greeting=hi", "--full-resync-period=0", "--client-transport=cpprest"},
                      {{"DEFAULT_NODE_NAME", "from-env"}, {"KUBELET_PORT", "10999"}, {"VKUBELET_POD_IP", "10.1.2.3"}});
   VK_REQUIRE_OK(p);
   CHECK(p->node.node_name == "vk-7");
@@ -67,6 +67,7 @@ TEST_CASE("flags in both spellings override the environment") {
   CHECK(p->node.kubelet_server.stream_idle_timeout == absl::Seconds(5));
   CHECK(*p->client_qps == 500);
   CHECK(*p->client_burst == 1000);
+  CHECK(*p->client_transport == kube::HttpTransportKind::kCppRest);
   CHECK(p->log_level == log::Level::kDebug);
   CHECK(p->log_json);
   CHECK(p->node.provider_config_path == "/etc/mock.json");
@@ -107,6 +108,7 @@ TEST_CASE("bad input is one clear error") {
       {{"--startup-timeout=soon"}, {}, "want a non-negative duration"},
       {{"--disable-taint=maybe"}, {}, "want true or false"},
       {{"--log-level=loud"}, {}, "for --log-level"},
+      {{"--client-transport=curl"}, {}, "want native or cpprest"},
       {{"stray"}, {}, "unexpected argument \"stray\""},
       {{}, {{"KUBELET_PORT", "http"}}, "$KUBELET_PORT"},
       {{}, {{"VKUBELET_TAINT_EFFECT", "Never"}}, "$VKUBELET_TAINT_EFFECT"},

@@ -99,6 +99,7 @@ struct ParsedCommandLine {
   bool log_json = false;
   std::optional<double> client_qps;  // applied over the kubeconfig's
   std::optional<int> client_burst;
+  std::optional<kube::HttpTransportKind> client_transport;
   std::map<std::string, std::string> extra;
   std::vector<std::string> warnings;  // deprecated flags, insecure choices
 };

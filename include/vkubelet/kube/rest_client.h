@@ -23,8 +23,15 @@
 // all available. A body that is not a Status still yields a Status payload
 // with the HTTP code.
 //
-// Threading: every method is thread-safe. Blocking calls must not be made
-// from cpprestsdk's own thread pool (no library code does).
+// Transport (ClientConfig::transport): by default a request runs entirely on
+// the calling thread — blocking sockets, OpenSSL, Beast's HTTP/1.1 parser,
+// a pool of up to 64 idle keep-alive connections (idle ones the server closed
+// are noticed before reuse). HttpTransportKind::kCppRest selects cpprestsdk's
+// http_client instead.
+//
+// Threading: every method is thread-safe; a call blocks its thread until the
+// answer (or the Context's end). With kCppRest, blocking calls must not be
+// made from cpprestsdk's own thread pool (no library code does).
 
 #ifndef VKUBELET_KUBE_REST_CLIENT_H_
 #define VKUBELET_KUBE_REST_CLIENT_H_
