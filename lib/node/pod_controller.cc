@@ -2,13 +2,13 @@
 
 #include "vkubelet/node/pod_controller.h"
 
-#include <map>
-#include <set>
+#include <algorithm>
 #include <thread>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/cleanup/cleanup.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
@@ -45,6 +45,17 @@ std::string Deterministic(const google::protobuf::Message& m) {
   m.SerializeToCodedStream(&coded);
   coded.Trim();
   return out;
+}
+
+// A 64-bit stand-in for a string the controller only ever compares for
+// equality later (a UID, a resourceVersion, serialized fields): 8 bytes per
+// pod instead of a heap copy. The empty string maps to 0, so "never set" and
+// "set to empty" compare as they did as strings; any other value is non-zero.
+// Two different values share a fingerprint with probability 2^-64.
+uint64_t Fp(std::string_view s) {
+  if (s.empty()) return 0;
+  const uint64_t h = absl::Hash<absl::string_view>{}(absl::string_view(s.data(), s.size()));
+  return h == 0 ? 1 : h;
 }
 
 // The fields whose change reaches UpdatePod (the reference's podsEqual), plus the UID.
@@ -169,7 +180,7 @@ class PodController::Impl {
       PodState& st = pods_[key];
       if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
       NoteObservedLocked(&st, *pod);
-      has_status = st.provider_pod != nullptr;
+      has_status = st.provider_status != nullptr;
     }
     sync_queue_.Enqueue(key);
     if (has_status) status_queue_.Enqueue(key);
@@ -188,7 +199,7 @@ class PodController::Impl {
       PodState& st = pods_[key];
       if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
       NoteObservedLocked(&st, *pod);
-      has_status = st.provider_pod != nullptr;
+      has_status = st.provider_status != nullptr;
     }
     const bool spec_changed =
         !old_pod || Fingerprint(*old_pod) != Fingerprint(*pod) || HasDeletionTimestamp(*pod) ||
@@ -269,22 +280,36 @@ class PodController::Impl {
   std::atomic<bool> ready_{false};
 
  private:
+  // Per pod, for as long as the pod lives: kept small (one entry per pod of
+  // the node). Strings compared only for equality are held as Fp()
+  // fingerprints (0 = empty/never set).
   struct PodState {
     absl::Time first_seen = absl::InfinitePast();
-    std::string uid;                 // UID last handed to the provider
-    std::string synced_fingerprint;  // of the pod last handed to the provider
-    std::string deleted_uid;         // UID whose DeletePod succeeded
-    std::string delete_scheduled_uid;
-    PodPtr provider_pod;             // latest provider view (status)
-    // Our last status write, until the cache shows it.
-    std::string written_rv;
+    uint64_t uid = 0;                 // UID last handed to the provider
+    uint64_t synced_fingerprint = 0;  // Fingerprint() of the pod last handed to the provider
+    uint64_t deleted_uid = 0;         // UID whose DeletePod succeeded
+    uint64_t delete_scheduled_uid = 0;
+    // The provider's latest status, and the UID of the pod it was reported
+    // for (0: not known). A notified pod's status is held through the
+    // notified pod itself (an aliasing pointer, no copy): a provider that
+    // keeps its own snapshot, as the mock does, shares it.
+    std::shared_ptr<const corev1::PodStatus> provider_status;
+    uint64_t provider_uid = 0;
+    // Our last status write, until the cache shows it: its resourceVersion
+    // and the fingerprint of the status written.
+    uint64_t written_rv = 0;
+    uint64_t written_status = 0;
     bool written_observed = true;
-    std::string written_status;
-    std::set<std::string> written_condition_types;
+    // Condition types the provider reported in our last write, other than the
+    // kubelet's (those are always the provider's): dropped from the API when
+    // the provider stops reporting them.
+    std::vector<std::string> written_condition_types;
   };
 
   void NoteObservedLocked(PodState* st, const corev1::Pod& pod) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!st->written_rv.empty() && pod.metadata().resourceversion() == st->written_rv) st->written_observed = true;
+    if (st->written_rv != 0 && Fp(pod.metadata().resourceversion()) == st->written_rv) {
+      st->written_observed = true;
+    }
   }
 
   Context ProviderCtx(const Context& ctx, const std::string& key) const {
@@ -348,7 +373,7 @@ class PodController::Impl {
   // The pod is gone from the API server (or no longer ours).
   absl::Status RemoveFromProvider(const Context& ctx, const std::string& key, const std::string& ns,
                                   const std::string& name) {
-    std::string known_uid;
+    uint64_t known_uid = 0;
     {
       absl::MutexLock lock(&mu_);
       if (auto it = pods_.find(key); it != pods_.end()) known_uid = it->second.uid;
@@ -360,7 +385,7 @@ class PodController::Impl {
       return absl::OkStatus();
     }
     const std::string& provider_uid = (*ppod)->metadata().uid();
-    if (known_uid.empty()) {
+    if (known_uid == 0) {
       // A provider pod this controller never handed over (start-up, or another
       // incarnation): never delete it while the API server still has it.
       auto live = api_->Get(ApiCtx(ctx), ns, name);
@@ -391,13 +416,14 @@ class PodController::Impl {
 
   absl::Status HandleDeletion(const Context& ctx, const std::string& key, const corev1::Pod& pod) {
     const std::string& uid = pod.metadata().uid();
+    const uint64_t uid_fp = Fp(uid);
     bool deleted = false;
     bool scheduled = false;
     {
       absl::MutexLock lock(&mu_);
       PodState& st = pods_[key];
-      deleted = st.deleted_uid == uid;
-      scheduled = st.delete_scheduled_uid == uid;
+      deleted = st.deleted_uid == uid_fp;
+      scheduled = st.delete_scheduled_uid == uid_fp;
     }
     if (!deleted) {
       absl::Status s = ProviderDelete(ProviderCtx(ctx, key), pod);
@@ -410,12 +436,12 @@ class PodController::Impl {
       {
         absl::MutexLock lock(&mu_);
         PodState& st = pods_[key];
-        st.deleted_uid = uid;
+        st.deleted_uid = uid_fp;
         if (notifier_ == nullptr && !internal::IsTerminal(pod.status())) {
           // Polling providers report nothing after a delete: report it for them.
-          auto p = std::make_shared<corev1::Pod>(pod);
-          *p->mutable_status() = internal::DeletedPodStatus(pod, clock_->Now());
-          st.provider_pod = std::move(p);
+          st.provider_status =
+              std::make_shared<const corev1::PodStatus>(internal::DeletedPodStatus(pod, clock_->Now()));
+          st.provider_uid = uid_fp;
         }
       }
       if (notifier_ == nullptr) status_queue_.Enqueue(key);
@@ -428,17 +454,18 @@ class PodController::Impl {
                                                                         : 30;
       delete_queue_.EnqueueAfter(delete_key, absl::Seconds(std::max<int64_t>(grace, 0)));
       absl::MutexLock lock(&mu_);
-      pods_[key].delete_scheduled_uid = uid;
+      pods_[key].delete_scheduled_uid = uid_fp;
     }
     return absl::OkStatus();
   }
 
   absl::Status CreateOrUpdate(const Context& ctx, const std::string& key, const corev1::Pod& pod) {
-    const std::string fp = Fingerprint(pod);
+    const uint64_t fp = Fp(Fingerprint(pod));
+    const uint64_t uid_fp = Fp(pod.metadata().uid());
     {
       absl::MutexLock lock(&mu_);
       PodState& st = pods_[key];
-      if (st.uid == pod.metadata().uid() && st.synced_fingerprint == fp) return absl::OkStatus();
+      if (st.uid == uid_fp && st.synced_fingerprint == fp) return absl::OkStatus();
     }
     corev1::Pod resolved = pod;
     if (!options_.skip_env_resolution && resources_ != nullptr) {
@@ -486,7 +513,7 @@ class PodController::Impl {
     }
     absl::MutexLock lock(&mu_);
     PodState& st = pods_[key];
-    st.uid = pod.metadata().uid();
+    st.uid = uid_fp;
     st.synced_fingerprint = fp;
     return absl::OkStatus();
   }
@@ -531,7 +558,9 @@ class PodController::Impl {
       absl::MutexLock lock(&mu_);
       PodState& st = pods_[key];
       if (st.first_seen == absl::InfinitePast()) st.first_seen = clock_->Now();
-      st.provider_pod = std::move(pod);
+      st.provider_uid = Fp(pod->metadata().uid());
+      const corev1::PodStatus* status = &pod->status();
+      st.provider_status = std::shared_ptr<const corev1::PodStatus>(std::move(pod), status);
     }
     {
       absl::MutexLock lock(&metrics_mu_);
@@ -558,16 +587,15 @@ class PodController::Impl {
     absl::MutexLock lock(&mu_);
     PodState& st = pods_[key];
     if (status.ok() && *status != nullptr) {
-      auto p = std::make_shared<corev1::Pod>(pod);
-      *p->mutable_status() = **status;
-      st.provider_pod = std::move(p);
+      st.provider_status = *std::move(status);
+      st.provider_uid = Fp(pod.metadata().uid());
       return absl::OkStatus();
     }
     if (!status.ok() && !errdefs::IsNotFound(status.status())) {
       log::Warning(ctx, "GetPodStatus failed", {{"pod", key}, {"error", status.status()}});
       return absl::OkStatus();  // the next poll asks again
     }
-    if (st.deleted_uid == pod.metadata().uid()) return absl::OkStatus();  // DeletedPodStatus already set
+    if (st.deleted_uid == Fp(pod.metadata().uid())) return absl::OkStatus();  // DeletedPodStatus already set
     absl::Time created = absl::FromUnixSeconds(pod.metadata().creationtimestamp().seconds());
     if (!pod.metadata().has_creationtimestamp() || pod.metadata().creationtimestamp().seconds() == 0) {
       created = st.first_seen;
@@ -575,9 +603,9 @@ class PodController::Impl {
     if (!internal::IsRunning(pod.status()) && clock_->Now() - created < options_.lost_pod_grace) {
       return absl::OkStatus();  // probably not created yet
     }
-    auto p = std::make_shared<corev1::Pod>(pod);
-    *p->mutable_status() = internal::LostPodStatus(pod, clock_->Now());
-    st.provider_pod = std::move(p);
+    st.provider_status =
+        std::make_shared<const corev1::PodStatus>(internal::LostPodStatus(pod, clock_->Now()));
+    st.provider_uid = Fp(pod.metadata().uid());
     return absl::OkStatus();
   }
 
@@ -587,7 +615,7 @@ class PodController::Impl {
     if (!pod || !Accept(*pod)) {
       absl::MutexLock lock(&mu_);
       auto it = pods_.find(key);
-      if (it != pods_.end() && it->second.uid.empty() && it->second.provider_pod != nullptr) {
+      if (it != pods_.end() && it->second.uid == 0 && it->second.provider_status != nullptr) {
         // A notification for a pod the cache does not have (yet): keep it a while.
         if (clock_->Now() - it->second.first_seen > absl::Minutes(5)) pods_.erase(it);
       }
@@ -598,29 +626,31 @@ class PodController::Impl {
       bool deleted;
       {
         absl::MutexLock lock(&mu_);
-        deleted = pods_[key].deleted_uid == pod->metadata().uid();
+        deleted = pods_[key].deleted_uid == Fp(pod->metadata().uid());
       }
       if (!deleted) VK_RETURN_IF_ERROR(Poll(ctx, key, *pod));
     }
-    PodPtr provider_pod;
-    std::set<std::string> owned;
-    std::string written_status;
+    std::shared_ptr<const corev1::PodStatus> provider_status;
+    uint64_t provider_uid;
+    std::vector<std::string> owned;
+    uint64_t written_status;
     bool written_observed;
     {
       absl::MutexLock lock(&mu_);
       PodState& st = pods_[key];
-      provider_pod = st.provider_pod;
+      provider_status = st.provider_status;
+      provider_uid = st.provider_uid;
       owned = st.written_condition_types;
       written_status = st.written_status;
-      written_observed = st.written_observed || pod->metadata().resourceversion() == st.written_rv;
+      written_observed = st.written_observed || Fp(pod->metadata().resourceversion()) == st.written_rv;
     }
-    if (!provider_pod) return absl::OkStatus();
-    if (!provider_pod->metadata().uid().empty() && provider_pod->metadata().uid() != pod->metadata().uid()) {
+    if (!provider_status) return absl::OkStatus();
+    if (provider_uid != 0 && provider_uid != Fp(pod->metadata().uid())) {
       return absl::OkStatus();  // about another incarnation of this name
     }
-    corev1::PodStatus desired = internal::DesiredStatus(pod->status(), provider_pod->status(), owned);
-    const std::string desired_bytes = Deterministic(desired);
-    if (!written_observed && desired_bytes == written_status) {
+    corev1::PodStatus desired = internal::DesiredStatus(pod->status(), *provider_status, owned);
+    const uint64_t desired_fp = Fp(Deterministic(desired));
+    if (!written_observed && desired_fp == written_status) {
       CountUnchanged();
       return absl::OkStatus();  // written already; the cache has not caught up
     }
@@ -643,11 +673,19 @@ class PodController::Impl {
     }
     absl::MutexLock lock(&mu_);
     PodState& st = pods_[key];
-    st.written_rv = (*result)->metadata().resourceversion();
+    st.written_rv = Fp((*result)->metadata().resourceversion());
     st.written_observed = false;
-    st.written_status = desired_bytes;
+    st.written_status = desired_fp;
     st.written_condition_types.clear();
-    for (const auto& c : provider_pod->status().conditions()) st.written_condition_types.insert(c.type());
+    for (const auto& c : provider_status->conditions()) {
+      const std::string& type = c.type();
+      if (internal::IsKubeletCondition(type)) continue;
+      if (std::find(st.written_condition_types.begin(), st.written_condition_types.end(), type) ==
+          st.written_condition_types.end()) {
+        st.written_condition_types.push_back(type);
+      }
+    }
+    st.written_condition_types.shrink_to_fit();
     return absl::OkStatus();
   }
 

@@ -24,7 +24,7 @@ bool IsKubeletCondition(std::string_view type) {
 }
 
 corev1::PodStatus DesiredStatus(const corev1::PodStatus& api, const corev1::PodStatus& provider,
-                                const std::set<std::string>& owned_condition_types) {
+                                const std::vector<std::string>& owned_condition_types) {
   corev1::PodStatus out = api;
   const auto* desc = corev1::PodStatus::descriptor();
   const auto* refl = corev1::PodStatus::GetReflection();
@@ -69,7 +69,11 @@ corev1::PodStatus DesiredStatus(const corev1::PodStatus& api, const corev1::PodS
   }
   for (const auto& c : api.conditions()) {
     if (reported.contains(c.type())) continue;
-    if (IsKubeletCondition(c.type()) || owned_condition_types.count(c.type()) > 0) continue;
+    if (IsKubeletCondition(c.type()) ||
+        std::find(owned_condition_types.begin(), owned_condition_types.end(), c.type()) !=
+            owned_condition_types.end()) {
+      continue;
+    }
     *out.add_conditions() = c;
   }
   return out;

@@ -15,9 +15,9 @@
 
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -31,10 +31,10 @@ bool IsKubeletCondition(std::string_view type);
 
 // The status to write: `api`'s status with every field the provider sets
 // replaced by the provider's, and conditions merged by type (the provider's
-// win; `api`'s foreign ones are kept; ones of `owned_condition_types` that
-// the provider dropped are removed).
+// win; `api`'s foreign ones are kept; kubelet conditions and ones of
+// `owned_condition_types` that the provider dropped are removed).
 corev1::PodStatus DesiredStatus(const corev1::PodStatus& api, const corev1::PodStatus& provider,
-                                const std::set<std::string>& owned_condition_types);
+                                const std::vector<std::string>& owned_condition_types);
 
 // Label/annotation changes to send with the status: keys the provider owns
 // (set to a value, or nullopt to delete).

@@ -212,6 +212,64 @@ TEST_CASE("an identical status is not written twice") {
   CHECK(h.server().RequestCount("patch", "pods", "status") == patches);
 }
 
+bool HasCondition(const corev1::Pod& pod, const std::string& type) {
+  for (const auto& c : pod.status().conditions()) {
+    if (c.type() == type) return true;
+  }
+  return false;
+}
+
+TEST_CASE("a condition the provider wrote and then dropped is removed; a foreign one stays") {
+  FOR_BOTH_MODES(opts);
+  Harness h(opts);
+  VK_REQUIRE_OK(h.server().Create(MakePod("web")));
+  REQUIRE(h.WaitRunning("web"));
+  h.provider().Mutate("default/web", [](corev1::Pod* p) {
+    auto* c = p->mutable_status()->add_conditions();
+    c->set_type("example.com/Mine");
+    c->set_status("True");
+  });
+  REQUIRE(h.Eventually([&] { return HasCondition(*h.ApiPod("web"), "example.com/Mine"); }));
+  VK_REQUIRE_OK(h.server().Modify<corev1::Pod>(
+      "default", "web",
+      [](corev1::Pod* p) {
+        auto* c = p->mutable_status()->add_conditions();
+        c->set_type("example.com/Foreign");
+        c->set_status("True");
+      },
+      /*status=*/true));
+  // The provider stops reporting its condition (and changes a field, so that
+  // the write is visible).
+  h.provider().Mutate("default/web", [](corev1::Pod* p) {
+    auto* conditions = p->mutable_status()->mutable_conditions();
+    for (int i = 0; i < conditions->size(); ++i) {
+      if (conditions->Get(i).type() == "example.com/Mine") conditions->DeleteSubrange(i--, 1);
+    }
+    p->mutable_status()->set_podip("5.6.7.9");
+  });
+  REQUIRE(h.Eventually([&] { return h.ApiPod("web")->status().podip() == "5.6.7.9"; }));
+  auto pod = h.ApiPod("web");
+  CHECK_FALSE(HasCondition(*pod, "example.com/Mine"));
+  CHECK(HasCondition(*pod, "example.com/Foreign"));
+  CHECK(HasCondition(*pod, "Ready"));
+}
+
+TEST_CASE("a notification about another incarnation of the pod (other UID) is not written") {
+  Harness h({.notifier = true});
+  VK_REQUIRE_OK(h.server().Create(MakePod("web")));
+  REQUIRE(h.WaitRunning("web"));
+  REQUIRE(h.Eventually([&] { return h.controller().GetMetrics().status_patch.calls >= 1; }));
+  const auto patches = h.server().RequestCount("patch", "pods", "status");
+  const auto processed = h.controller().GetMetrics().status_queue.processed;
+  h.provider().Mutate("default/web", [](corev1::Pod* p) {
+    p->mutable_metadata()->set_uid("uid-of-an-older-pod");
+    p->mutable_status()->set_podip("9.9.9.9");
+  });
+  REQUIRE(h.Eventually([&] { return h.controller().GetMetrics().status_queue.processed > processed; }));
+  CHECK(h.server().RequestCount("patch", "pods", "status") == patches);
+  CHECK(h.ApiPod("web")->status().podip() == "5.6.7.8");
+}
+
 TEST_CASE("graceful delete: provider DeletePod, then the pod is gone from the API") {
   FOR_BOTH_MODES(opts);
   Harness h(opts);
