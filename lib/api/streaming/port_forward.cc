@@ -264,42 +264,28 @@ void ServePortForward(const std::shared_ptr<StreamingRuntime>& rt, RouteRequest&
     std::vector<std::string> offers =
         wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
     if (std::optional<std::string> tunnel = wsstream::SelectTunnelProtocol(offers, kSpdyProtocols)) {
-      absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
-          resp.AcceptWebSocket(*tunnel, StreamingWebSocketOptions(rt->options));
-      if (!ws.ok()) {
-        log::Info(log_ctx, "WebSocket upgrade failed", {{"err", ws.status()}});
-        if (!resp.started()) SendPlainError(resp, 400, StatusText(ws.status()));
-        return;
-      }
+      std::shared_ptr<http::WebSocketConnection> ws = AcceptStreamingWebSocket(resp, *tunnel, rt->options, log_ctx);
+      if (ws == nullptr) return;
       ++rt->counters.tunnel_port_forward_sessions;
       auto session =
-          std::make_shared<SpdyPortForwardSession>(rt, NewWebSocketTunnelTransport(*ws),
+          std::make_shared<SpdyPortForwardSession>(rt, NewWebSocketTunnelTransport(ws),
                                                    /*raw_upgrade=*/false, log_ctx, r.scope, target);
       session->Start();
       return;
     }
-    std::vector<std::string_view> names = wsstream::ProtocolNames(wsstream::ProtocolUse::kPortForward);
-    absl::StatusOr<std::string> chosen = wsstream::NegotiateSubprotocol(offers, names);
-    if (!chosen.ok()) {
-      SendPlainError(resp, 403, StatusText(chosen.status()));
-      return;
-    }
+    const wsstream::ChannelProtocol* protocol =
+        NegotiateChannelProtocol(resp, offers, wsstream::ProtocolUse::kPortForward);
+    if (protocol == nullptr) return;
     absl::StatusOr<std::vector<uint16_t>> ports = wsstream::ParsePortForwardPorts(req.QueryValues("port"));
     if (!ports.ok()) {
       SendPlainError(resp, 400, StatusText(ports.status()));
       return;
     }
-    const wsstream::ChannelProtocol* protocol =
-        wsstream::FindProtocol(wsstream::ProtocolUse::kPortForward, *chosen);
-    absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
-        resp.AcceptWebSocket(*chosen, StreamingWebSocketOptions(rt->options));
-    if (!ws.ok()) {
-      log::Info(log_ctx, "WebSocket upgrade failed", {{"err", ws.status()}});
-      if (!resp.started()) SendPlainError(resp, 400, StatusText(ws.status()));
-      return;
-    }
+    std::shared_ptr<http::WebSocketConnection> ws =
+        AcceptStreamingWebSocket(resp, std::string(protocol->name), rt->options, log_ctx);
+    if (ws == nullptr) return;
     ++rt->counters.websocket_port_forward_sessions;
-    auto session = std::make_shared<WsPortForwardSession>(rt, *ws, *protocol, log_ctx, r.scope, target,
+    auto session = std::make_shared<WsPortForwardSession>(rt, ws, *protocol, log_ctx, r.scope, target,
                                                           *std::move(ports));
     session->Start();
     return;

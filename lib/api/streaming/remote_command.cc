@@ -300,24 +300,15 @@ void ServeRemoteCommand(const std::shared_ptr<StreamingRuntime>& rt, RouteReques
   if (req.IsUpgrade("websocket")) {
     std::vector<std::string> offers =
         wsstream::ParseSubprotocols(req.headers.GetAll("Sec-WebSocket-Protocol"));
-    std::vector<std::string_view> names = wsstream::ProtocolNames(wsstream::ProtocolUse::kRemoteCommand);
-    absl::StatusOr<std::string> chosen = wsstream::NegotiateSubprotocol(offers, names);
-    if (!chosen.ok()) {
-      SendPlainError(resp, 403, StatusText(chosen.status()));
-      return;
-    }
     const wsstream::ChannelProtocol* protocol =
-        wsstream::FindProtocol(wsstream::ProtocolUse::kRemoteCommand, *chosen);
-    absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
-        resp.AcceptWebSocket(*chosen, StreamingWebSocketOptions(rt->options));
-    if (!ws.ok()) {
-      log::Info(log_ctx, "WebSocket upgrade failed", {{"err", ws.status()}});
-      if (!resp.started()) SendPlainError(resp, 400, StatusText(ws.status()));
-      return;
-    }
+        NegotiateChannelProtocol(resp, offers, wsstream::ProtocolUse::kRemoteCommand);
+    if (protocol == nullptr) return;
+    std::shared_ptr<http::WebSocketConnection> ws =
+        AcceptStreamingWebSocket(resp, std::string(protocol->name), rt->options, log_ctx);
+    if (ws == nullptr) return;
     ++rt->counters.websocket_exec_sessions;
     auto session =
-        std::make_shared<WsRemoteCommandSession>(rt, *ws, *protocol, log_ctx, r.scope, *params, exec);
+        std::make_shared<WsRemoteCommandSession>(rt, ws, *protocol, log_ctx, r.scope, *params, exec);
     session->Start();
     return;
   }

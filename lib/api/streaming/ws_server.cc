@@ -27,6 +27,32 @@ http::WebSocketOptions StreamingWebSocketOptions(const StreamingOptions& options
   return o;
 }
 
+std::shared_ptr<http::WebSocketConnection> AcceptStreamingWebSocket(http::Response& response,
+                                                                    const std::string& subprotocol,
+                                                                    const StreamingOptions& options,
+                                                                    const Context& log_ctx) {
+  absl::StatusOr<std::shared_ptr<http::WebSocketConnection>> ws =
+      response.AcceptWebSocket(subprotocol, StreamingWebSocketOptions(options));
+  if (ws.ok()) return *std::move(ws);
+  log::Info(log_ctx, "WebSocket upgrade failed", {{"err", ws.status()}});
+  if (!response.started()) SendPlainError(response, 400, StatusText(ws.status()));
+  return nullptr;
+}
+
+const wsstream::ChannelProtocol* NegotiateChannelProtocol(http::Response& response,
+                                                          const std::vector<std::string>& offers,
+                                                          wsstream::ProtocolUse use) {
+  std::vector<std::string_view> names = wsstream::ProtocolNames(use);
+  absl::StatusOr<std::string> chosen = wsstream::NegotiateSubprotocol(offers, names);
+  if (!chosen.ok()) {
+    SendPlainError(response, 403, StatusText(chosen.status()));
+    return nullptr;
+  }
+  const wsstream::ChannelProtocol* protocol = wsstream::FindProtocol(use, *chosen);
+  if (protocol == nullptr) SendPlainError(response, 403, absl::StrCat("unsupported subprotocol ", *chosen));
+  return protocol;
+}
+
 WsChannelSession::WsChannelSession(std::shared_ptr<StreamingRuntime> rt,
                                    std::shared_ptr<http::WebSocketConnection> ws,
                                    const wsstream::ChannelProtocol& protocol, uint8_t channels,

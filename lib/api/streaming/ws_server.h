@@ -21,6 +21,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -100,6 +101,18 @@ class WsChannelSession : public StreamEndpoint, public std::enable_shared_from_t
 
 // WebSocket options of the streaming sessions.
 ::vkubelet::internal::http::WebSocketOptions StreamingWebSocketOptions(const StreamingOptions& options);
+
+// Accepts the WebSocket upgrade of `response` with `subprotocol`; when that
+// fails, logs it, answers 400 (if nothing was sent yet) and returns null.
+std::shared_ptr<::vkubelet::internal::http::WebSocketConnection> AcceptStreamingWebSocket(
+    ::vkubelet::internal::http::Response& response, const std::string& subprotocol,
+    const StreamingOptions& options, const Context& log_ctx);
+
+// Picks the channel protocol of `use` the client prefers among `offers`;
+// answers 403 and returns null when none is acceptable.
+const ::vkubelet::internal::wsstream::ChannelProtocol* NegotiateChannelProtocol(
+    ::vkubelet::internal::http::Response& response, const std::vector<std::string>& offers,
+    ::vkubelet::internal::wsstream::ProtocolUse use);
 
 }  // namespace vkubelet::api::internal
 
