@@ -3,10 +3,13 @@
 // The mock provider. All pod state lives in one map guarded by one mutex;
 // every change re-renders the pod into a new immutable snapshot and queues
 // it for the notification thread, which calls the SDK's callback without
-// holding that mutex. A timer thread runs delayed starts, injected exits and
-// restarts on the configured Clock. Log lines are a function of time (a
-// start line, one line per log_interval, a final line) materialised lazily,
-// so a container costs nothing between reads and a fake clock can jump.
+// holding that mutex. The snapshot is the provider's only copy of the pod's
+// metadata and spec (the SDK keeps the notified snapshot as its view of the
+// provider's status, so one object per pod serves both). A timer thread runs
+// delayed starts, injected exits and restarts on the configured Clock. Log
+// lines are a function of time (a start line, one line per log_interval, a
+// final line) materialised lazily, so a container costs nothing between
+// reads and a fake clock can jump.
 
 #include "providers/mock/mock_provider.h"
 
@@ -295,7 +298,6 @@ struct Condition {
 
 struct PodRt {
   uint64_t epoch = 0;
-  corev1::Pod pod;  // metadata and spec as last given; no status
   std::string qos_class;
   std::string pod_ip;
   bool host_network = false;
@@ -306,6 +308,10 @@ struct PodRt {
   std::vector<ContainerRt> init;
   std::vector<ContainerRt> main;
   std::map<std::string, Condition> conditions;
+  // Metadata and spec as last given, status as last rendered. Immutable once
+  // published (GetPod, notifications and the SDK share it); between
+  // CreatePod/UpdatePod and their Publish (under the mutex, so never seen by
+  // anyone) it is the new pod without a status.
   PodPtr snapshot;
 };
 
@@ -424,8 +430,9 @@ class MockProvider::Impl {
     }
     const absl::Time now = clock_->Now();
     rt->epoch = ++next_epoch_;
-    rt->pod = pod;
-    rt->pod.clear_status();
+    auto draft = std::make_shared<corev1::Pod>(pod);
+    draft->clear_status();
+    rt->snapshot = draft;
     rt->qos_class = pod.status().qosclass().empty() ? QosClass(pod.spec()) : pod.status().qosclass();
     rt->created = now;
     rt->injected = *std::move(injected);
@@ -453,7 +460,7 @@ class MockProvider::Impl {
     } else {
       AddTimer(Timer{now + delay, 0, key, p->epoch, TimerKind::kStart, 0, 0});
     }
-    Publish(p, now);
+    Publish(p, now, std::move(draft));
     return absl::OkStatus();
   }
 
@@ -477,8 +484,9 @@ class MockProvider::Impl {
       }
     }
     const absl::Time now = clock_->Now();
-    p->pod = pod;
-    p->pod.clear_status();
+    auto draft = std::make_shared<corev1::Pod>(pod);
+    draft->clear_status();
+    p->snapshot = draft;
     p->injected = *std::move(injected);
     // A new image restarts the container, as the kubelet does.
     auto restart_changed = [&](std::vector<ContainerRt>& list, const auto& containers) {
@@ -496,7 +504,7 @@ class MockProvider::Impl {
     restart_changed(p->main, spec.containers());
     restart_changed(p->init, spec.initcontainers());
     SetUsage(p, now);
-    Publish(p, now);
+    Publish(p, now, std::move(draft));
     return absl::OkStatus();
   }
 
@@ -667,7 +675,8 @@ class MockProvider::Impl {
     for (const auto& [key, p] : pods_) {
       uint64_t pod_rate = 0, pod_cpu = 0, pod_memory = 0;
       stats::PodStats ps;
-      ps.pod_ref = {p->pod.metadata().name(), p->pod.metadata().namespace_(), p->pod.metadata().uid()};
+      const auto& meta = p->snapshot->metadata();
+      ps.pod_ref = {meta.name(), meta.namespace_(), meta.uid()};
       ps.start_time = p->created;
       for (const auto* list : {&p->init, &p->main}) {
         for (const ContainerRt& c : *list) {
@@ -867,7 +876,7 @@ class MockProvider::Impl {
       if (!p.started || p.deleted || p.snapshot->status().phase() != "Running") {
         return errdefs::Unavailable(absl::StrCat("pod ", KeyString(key), " is not running"));
       }
-      if (req.port != kGeneratorPort && !DeclaresPort(p.pod, req.port)) {
+      if (req.port != kGeneratorPort && !DeclaresPort(*p.snapshot, req.port)) {
         return errdefs::NotFound(absl::StrCat("pod ", KeyString(key), " does not declare port ", req.port,
                                               " (the mock serves declared containerPorts and ",
                                               kGeneratorPort, ")"));
@@ -957,8 +966,8 @@ class MockProvider::Impl {
         list[i].memory = DerivedUsage(spec, "memory", false, p->injected.memory_usage);
       }
     };
-    apply(p->init, p->pod.spec().initcontainers());
-    apply(p->main, p->pod.spec().containers());
+    apply(p->init, p->snapshot->spec().initcontainers());
+    apply(p->main, p->snapshot->spec().containers());
   }
 
   void AddTimer(Timer t) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -972,12 +981,12 @@ class MockProvider::Impl {
     c->state = CState::kRunning;
     c->started_at = now;
     c->ever_started = true;
-    c->container_id = absl::StrCat("mock://", Hex64(absl::StrCat(p.pod.metadata().uid(), "/", p.epoch, "/",
-                                                                 c->name, "/", c->restart_count)));
+    c->container_id = absl::StrCat("mock://", Hex64(absl::StrCat(p.snapshot->metadata().uid(), "/", p.epoch,
+                                                                 "/", c->name, "/", c->restart_count)));
     FoldCpu(c, now);
     auto log = std::make_shared<LogInstance>();
     log->start = now;
-    const corev1::Container* spec = ContainerSpec(p.pod, c->name);
+    const corev1::Container* spec = ContainerSpec(*p.snapshot, c->name);
     AppendLine(log.get(), now, false,
                absl::StrCat("mock: container \"", c->name, "\" started (image ", c->image,
                             ", command: ", spec ? CommandLine(*spec) : "", ")"));
@@ -1038,7 +1047,7 @@ class MockProvider::Impl {
   }
 
   bool WillRestart(const PodRt& p, int32_t exit_code) const {
-    const std::string& policy = p.pod.spec().restartpolicy();
+    const std::string& policy = p.snapshot->spec().restartpolicy();
     if (p.deleted || policy == "Never") return false;
     if (policy == "OnFailure") return exit_code != 0;
     return true;  // Always, the default
@@ -1133,15 +1142,24 @@ class MockProvider::Impl {
   }
 
   // Re-renders the pod and queues the new snapshot for the notifier.
-  void Publish(PodRt* p, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // `draft`: the new snapshot's metadata and spec from CreatePod/UpdatePod
+  // (not yet seen by anyone, so filled in place); otherwise they are copied
+  // from the current snapshot.
+  void Publish(PodRt* p, absl::Time now, std::shared_ptr<corev1::Pod> draft = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     const std::string phase = Phase(*p);
     UpdateConditions(p, phase, now);
-    auto pod = std::make_shared<corev1::Pod>();
-    *pod->mutable_metadata() = p->pod.metadata();
-    *pod->mutable_spec() = p->pod.spec();
+    std::shared_ptr<corev1::Pod> pod = std::move(draft);
+    if (pod == nullptr) {
+      pod = std::make_shared<corev1::Pod>();
+      *pod->mutable_metadata() = p->snapshot->metadata();
+      *pod->mutable_spec() = p->snapshot->spec();
+    }
+    const int64_t generation = pod->metadata().generation();
     auto* st = pod->mutable_status();
+    st->Clear();
     st->set_phase(phase);
-    if (p->pod.metadata().generation() != 0) st->set_observedgeneration(p->pod.metadata().generation());
+    if (generation != 0) st->set_observedgeneration(generation);
     for (const char* type :
          {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
       auto it = p->conditions.find(type);
@@ -1152,7 +1170,7 @@ class MockProvider::Impl {
       SetTime(it->second.time, c->mutable_lasttransitiontime());
       if (!it->second.reason.empty()) c->set_reason(it->second.reason);
       if (!it->second.message.empty()) c->set_message(it->second.message);
-      if (p->pod.metadata().generation() != 0) c->set_observedgeneration(p->pod.metadata().generation());
+      if (generation != 0) c->set_observedgeneration(generation);
     }
     const std::string host_ip = HostIp();
     st->set_hostip(host_ip);
@@ -1420,10 +1438,10 @@ class MockProvider::Impl {
               std::min(config_.restart_backoff * (int64_t{1} << shift), config_.max_restart_backoff);
           c.state = CState::kWaiting;
           c.waiting_reason = "CrashLoopBackOff";
-          c.waiting_message =
-              absl::StrCat("back-off ", absl::FormatDuration(backoff),
-                           " restarting failed container=", c.name, " pod=", p->pod.metadata().name(), "_",
-                           p->pod.metadata().namespace_(), "(", p->pod.metadata().uid(), ")");
+          const auto& meta = p->snapshot->metadata();
+          c.waiting_message = absl::StrCat("back-off ", absl::FormatDuration(backoff),
+                                           " restarting failed container=", c.name, " pod=", meta.name(), "_",
+                                           meta.namespace_(), "(", meta.uid(), ")");
           // The exit is the last state while waiting.
           corev1::ContainerStateTerminated last;
           last.set_exitcode(c.exit_code);

@@ -664,6 +664,45 @@ TEST_CASE("update: labels, annotations and a new image restart the container") {
   CHECK(errdefs::IsInvalidInput(f.provider->UpdatePod(Ctx(), more)));
 }
 
+TEST_CASE("one snapshot per pod: GetPod, GetPods, GetPodStatus and the notification share it") {
+  Fixture f;
+  corev1::Pod pod = MakePod("default", "one");
+  VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), pod));
+  PodPtr got = f.Get("one");
+  REQUIRE(got->status().phase() == "Running");
+  CHECK(got->metadata().uid() == pod.metadata().uid());
+  CHECK(got->spec().containers(0).image() == pod.spec().containers(0).image());
+  PodPtr notified = f.notes.WaitFor("one", [](const corev1::Pod& p) { return p.status().phase() == "Running"; });
+  CHECK(notified.get() == got.get());
+  auto all = f.provider->GetPods(Ctx());
+  VK_REQUIRE_OK(all);
+  REQUIRE(all->size() == 1);
+  CHECK(all->front().get() == got.get());
+  auto status = f.provider->GetPodStatus(Ctx(), "default", "one");
+  VK_REQUIRE_OK(status);
+  CHECK(status->get() == &got->status());
+
+  // A rejected update leaves the published snapshot as it was.
+  corev1::Pod rejected = pod;
+  (*rejected.mutable_metadata()->mutable_labels())["tier"] = "gold";
+  rejected.mutable_spec()->add_containers()->set_name("extra");
+  CHECK(errdefs::IsInvalidInput(f.provider->UpdatePod(Ctx(), rejected)));
+  PodPtr after = f.Get("one");
+  CHECK(after.get() == got.get());
+  CHECK(after->metadata().labels().count("tier") == 0);
+  CHECK(after->status().phase() == "Running");
+  // An accepted one publishes a new snapshot with the new metadata and the status.
+  corev1::Pod accepted = pod;
+  (*accepted.mutable_metadata()->mutable_labels())["tier"] = "gold";
+  VK_REQUIRE_OK(f.provider->UpdatePod(Ctx(), accepted));
+  PodPtr updated = f.Get("one");
+  CHECK(updated.get() != got.get());
+  CHECK(updated->metadata().labels().at("tier") == "gold");
+  CHECK(updated->status().phase() == "Running");
+  CHECK(updated->status().containerstatuses_size() == 1);
+  CHECK(got->metadata().labels().count("tier") == 0);
+}
+
 TEST_CASE("pods are keyed by namespace and name without collisions") {
   Fixture f;
   corev1::Pod a = MakePod("a-b", "c");
