@@ -14,6 +14,7 @@
 #include "providers/mock/mock_provider.h"
 
 #include <algorithm>
+#include <array>
 #include <deque>
 #include <map>
 #include <queue>
@@ -245,6 +246,35 @@ struct LogLine {
   std::string text;
 };
 
+// The lines kept of one run, oldest first: a vector whose consumed prefix is
+// dropped once it is half of it. (A std::deque costs about 600 bytes even for
+// the single start line most runs have when nobody reads their log.)
+class LogLines {
+ public:
+  using const_iterator = std::vector<LogLine>::const_iterator;
+  size_t size() const { return lines_.size() - head_; }
+  bool empty() const { return size() == 0; }
+  const LogLine& operator[](size_t i) const { return lines_[head_ + i]; }
+  const_iterator begin() const { return lines_.begin() + static_cast<ptrdiff_t>(head_); }
+  const_iterator end() const { return lines_.end(); }
+  void push_back(LogLine line) { lines_.push_back(std::move(line)); }
+  void pop_front() {
+    ++head_;
+    if (head_ * 2 >= lines_.size()) {
+      lines_.erase(lines_.begin(), lines_.begin() + static_cast<ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  void clear() {
+    lines_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<LogLine> lines_;
+  size_t head_ = 0;
+};
+
 // One run of a container: its log, from the start line to the final line.
 struct LogInstance {
   absl::Time start;
@@ -253,7 +283,7 @@ struct LogInstance {
   std::string end_reason;
   int64_t next_tick = 1;  // the next periodic line is start + next_tick * interval
   bool final_written = false;
-  std::deque<LogLine> lines;
+  LogLines lines;
   int64_t first_seq = 0;  // sequence number of lines.front()
   int64_t end_seq() const { return first_seq + static_cast<int64_t>(lines.size()); }
 };
@@ -289,9 +319,22 @@ struct ContainerRt {
   bool running() const { return state == CState::kRunning; }
 };
 
+// The pod conditions the mock reports, in the order it lists them.
+enum ConditionType {
+  kReadyToStartContainers,
+  kInitialized,
+  kReady,
+  kContainersReady,
+  kScheduled,
+  kConditionTypes
+};
+constexpr const char* kConditionTypeNames[kConditionTypes] = {"PodReadyToStartContainers", "Initialized",
+                                                              "Ready", "ContainersReady", "PodScheduled"};
+
 struct Condition {
-  std::string status;
-  absl::Time time;
+  bool set = false;  // reported at all
+  bool status = false;
+  absl::Time time;  // of the last change of `status`
   std::string reason;
   std::string message;
 };
@@ -307,7 +350,7 @@ struct PodRt {
   Injected injected;
   std::vector<ContainerRt> init;
   std::vector<ContainerRt> main;
-  std::map<std::string, Condition> conditions;
+  std::array<Condition, kConditionTypes> conditions;
   // Metadata and spec as last given, status as last rendered. Immutable once
   // published (GetPod, notifications and the SDK share it); between
   // CreatePod/UpdatePod and their Publish (under the mutex, so never seen by
@@ -1064,21 +1107,21 @@ class MockProvider::Impl {
     return all_zero ? "Succeeded" : "Failed";
   }
 
-  void SetCondition(PodRt* p, const std::string& type, bool value, const std::string& reason,
+  void SetCondition(PodRt* p, ConditionType type, bool value, const std::string& reason,
                     const std::string& message, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const std::string status = value ? "True" : "False";
     Condition& c = p->conditions[type];
-    if (c.status != status) c.time = now;
-    c.status = status;
+    if (!c.set || c.status != value) c.time = now;
+    c.set = true;
+    c.status = value;
     c.reason = reason;
     c.message = message;
   }
 
   void UpdateConditions(PodRt* p, const std::string& phase, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (p->conditions.count("PodScheduled") == 0) SetCondition(p, "PodScheduled", true, "", "", p->created);
+    if (!p->conditions[kScheduled].set) SetCondition(p, kScheduled, true, "", "", p->created);
     const bool terminal = phase == "Succeeded" || phase == "Failed";
-    SetCondition(p, "PodReadyToStartContainers", p->started && !terminal, "", "", now);
+    SetCondition(p, kReadyToStartContainers, p->started && !terminal, "", "", now);
     std::vector<std::string> pending_init, unready;
     for (const ContainerRt& c : p->init) {
       if (!c.sidecar && c.state != CState::kTerminated) pending_init.push_back(c.name);
@@ -1088,13 +1131,13 @@ class MockProvider::Impl {
       if (!c.running()) unready.push_back(c.name);
     }
     if (pending_init.empty()) {
-      SetCondition(p, "Initialized", true, "", "", now);
+      SetCondition(p, kInitialized, true, "", "", now);
     } else {
       SetCondition(
-          p, "Initialized", false, "ContainersNotInitialized",
+          p, kInitialized, false, "ContainersNotInitialized",
           absl::StrCat("containers with incomplete status: [", absl::StrJoin(pending_init, " "), "]"), now);
     }
-    for (const char* type : {"ContainersReady", "Ready"}) {
+    for (ConditionType type : {kContainersReady, kReady}) {
       if (unready.empty()) {
         SetCondition(p, type, true, "", "", now);
       } else if (terminal) {
@@ -1160,16 +1203,15 @@ class MockProvider::Impl {
     st->Clear();
     st->set_phase(phase);
     if (generation != 0) st->set_observedgeneration(generation);
-    for (const char* type :
-         {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
-      auto it = p->conditions.find(type);
-      if (it == p->conditions.end()) continue;
+    for (int type = 0; type < kConditionTypes; ++type) {
+      const Condition& cond = p->conditions[type];
+      if (!cond.set) continue;
       auto* c = st->add_conditions();
-      c->set_type(type);
-      c->set_status(it->second.status);
-      SetTime(it->second.time, c->mutable_lasttransitiontime());
-      if (!it->second.reason.empty()) c->set_reason(it->second.reason);
-      if (!it->second.message.empty()) c->set_message(it->second.message);
+      c->set_type(kConditionTypeNames[type]);
+      c->set_status(cond.status ? "True" : "False");
+      SetTime(cond.time, c->mutable_lasttransitiontime());
+      if (!cond.reason.empty()) c->set_reason(cond.reason);
+      if (!cond.message.empty()) c->set_message(cond.message);
       if (generation != 0) c->set_observedgeneration(generation);
     }
     const std::string host_ip = HostIp();

@@ -943,6 +943,37 @@ TEST_CASE("logs: the line count is bounded") {
   CHECK(absl::StrContains(lines.back(), absl::StrCat("heartbeat ", 365 * 24 * 3600)));
 }
 
+TEST_CASE("logs: the oldest lines go one by one as new ones are due; follow reads across") {
+  Fixture f([](MockProviderConfig& c) {
+    c.log_interval = absl::Seconds(1);
+    c.max_log_lines = 5;
+  });
+  VK_REQUIRE_OK(f.provider->CreatePod(Ctx(), MakePod("default", "steady")));
+  auto [ctx, cancel] = Ctx().WithCancel();
+  test::Collector followed;
+  ContainerLogOptions o;
+  o.follow = true;
+  std::thread reader([&, c = ctx] {
+    VK_CHECK_OK(f.provider->GetContainerLogs(c, {"default", "steady", "c", o}, followed));
+  });
+  REQUIRE(followed.WaitFor("started"));
+  for (int second = 1; second <= 23; ++second) {
+    f.clock.Advance(absl::Seconds(1));
+    // Each read materialises the line just due, dropping the oldest.
+    auto lines = Lines(f.Logs("steady", "c"));
+    REQUIRE(lines.size() == static_cast<size_t>(std::min(second + 1, 5)));
+    CHECK(absl::StrContains(lines.back(), absl::StrCat("heartbeat ", second, ",")));
+    if (second >= 5) CHECK(absl::StrContains(lines.front(), absl::StrCat("heartbeat ", second - 4, ",")));
+    REQUIRE(followed.WaitFor(absl::StrCat("heartbeat ", second, ",")));
+  }
+  cancel();
+  reader.join();
+  // The follower saw every line once, in order.
+  auto seen = Lines(followed.data());
+  REQUIRE(seen.size() == 24);
+  for (int k = 1; k <= 23; ++k) CHECK(absl::StrContains(seen[k], absl::StrCat("heartbeat ", k, ",")));
+}
+
 // --- Exec and attach -----------------------------------------------------------------------------
 
 struct ExecFixture : Fixture {
