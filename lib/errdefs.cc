@@ -75,6 +75,8 @@ absl::StatusCode CodeForReason(std::string_view reason, int http_code) {
   }
 }
 
+}  // namespace
+
 std::string_view ReasonForHttp(int code) {
   switch (code) {
     case 400: return "BadRequest";
@@ -95,8 +97,6 @@ std::string_view ReasonForHttp(int code) {
     default: return "";
   }
 }
-
-}  // namespace
 
 absl::Status NotFound(std::string_view m) { return Make(absl::StatusCode::kNotFound, m, ""); }
 absl::Status InvalidInput(std::string_view m) { return Make(absl::StatusCode::kInvalidArgument, m, ""); }

@@ -81,6 +81,9 @@ int HttpStatusCode(const absl::Status& s);
 // The Kubernetes StatusReason ("NotFound", "Conflict", …); empty for OK or when
 // Kubernetes has no reason for the category.
 std::string Reason(const absl::Status& s);
+// The StatusReason the API server sends with an HTTP status code ("" when it
+// has none for the code).
+std::string_view ReasonForHttp(int code);
 // True when the same request may succeed if sent again later unchanged:
 // Unavailable, TooManyRequests, Internal, server-side timeouts.
 bool IsTransient(const absl::Status& s);

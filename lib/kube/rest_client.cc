@@ -83,27 +83,6 @@ std::string EncodePath(std::string_view in) {
   return out;
 }
 
-std::string ReasonForHttp(int code) {
-  switch (code) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 405: return "MethodNotAllowed";
-    case 406: return "NotAcceptable";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "RequestEntityTooLarge";
-    case 415: return "UnsupportedMediaType";
-    case 422: return "Invalid";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 503: return "ServiceUnavailable";
-    case 504: return "Timeout";
-    default: return "";
-  }
-}
-
 std::optional<absl::Duration> ParseRetryAfter(const std::string& value) {
   int64_t seconds = 0;
   if (value.empty() || !absl::SimpleAtoi(absl::StripAsciiWhitespace(value), &seconds) || seconds < 0) {
@@ -287,7 +266,7 @@ class RestClient::Impl {
     if (!decoded) {
       st.Clear();
       st.set_status("Failure");
-      st.set_reason(ReasonForHttp(code));
+      st.set_reason(std::string(errdefs::ReasonForHttp(code)));
       std::string excerpt = body.substr(0, 512);
       for (char& c : excerpt) {
         if (!absl::ascii_isprint(static_cast<unsigned char>(c))) c = '?';
