@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/streaming_test_util.h"
+#include "e2e/kubelet_fixture.h"
 #include "vkubelet/api/auth.h"
 #include "vkubelet/kube/config.h"
 #include "vkubelet/kube/rest_client.h"
@@ -170,18 +171,10 @@ std::string EchoThroughPort(int port, const std::string& payload) {
 
 void RunScenario(const std::string& version, bool expect_websocket) {
   testing::FakeApiServerOptions ao;
-  ao.tls = true;
   ao.version = version;
   ao.tokens["e2e-token"] = {"e2e-admin", {"system:masters"}, ""};
-  auto api_or = testing::FakeApiServer::Start(ao);
-  VK_REQUIRE_OK(api_or.status());
-  auto& api = *api_or;
-
-  auto cfg = kube::KubeconfigFromString(api->Kubeconfig(), "fake");
-  VK_REQUIRE_OK(cfg.status());
-  auto rest = kube::RestClient::Create(*cfg);
-  VK_REQUIRE_OK(rest.status());
-  api::KubeletAuth auth = api::NewWebhookAuth(api::NewKubeReviewClient(*rest));
+  ApiWithAuth fixture = StartApiWithAuth(ao);
+  auto& api = fixture.api;
 
   auto provider = std::make_shared<StreamingTestProvider>();
   api::internal::StreamingDeps deps;
@@ -189,14 +182,7 @@ void RunScenario(const std::string& version, bool expect_websocket) {
   deps.port_forward = provider.get();
   deps.provider = provider;
   auto service = std::make_shared<api::internal::StreamingService>(deps, api::internal::StreamingOptions());
-  api::KubeletServerOptions so;
-  so.node_name = kNode;
-  so.address = "127.0.0.1";
-  so.port = 0;
-  so.self_signed = true;
-  so.client_ca_pem = api->ca_pem();
-  so.authenticator = auth.authenticator;
-  so.authorizer = auth.authorizer;
+  api::KubeletServerOptions so = TestKubeletOptions(kNode, fixture);
   api::KubeletServerHandlers handlers;
   handlers.provider = provider;
   auto server_or =
@@ -205,15 +191,7 @@ void RunScenario(const std::string& version, bool expect_websocket) {
   auto& server = *server_or;
   VK_REQUIRE_OK(server->Start());
 
-  corev1::Node node;
-  node.mutable_metadata()->set_name(kNode);
-  auto* addr = node.mutable_status()->add_addresses();
-  addr->set_type("InternalIP");
-  addr->set_address("127.0.0.1");
-  node.mutable_status()->mutable_daemonendpoints()->mutable_kubeletendpoint()->set_port(server->port());
-  VK_REQUIRE_OK(api->Create(node).status());
-  auto pod = test::MakePod("default", "web", {"app"}, kNode);
-  VK_REQUIRE_OK(api->Create(*pod).status());
+  CreateNodeAndPod(*api, kNode, server->port());
   // kubectl port-forward insists on a Running pod.
   VK_REQUIRE_OK(api->Modify<corev1::Pod>(
                        "default", "web", [](corev1::Pod* p) { p->mutable_status()->set_phase("Running"); },

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/kubelet_test_provider.h"
+#include "e2e/kubelet_fixture.h"
 #include "vkubelet/api/auth.h"
 #include "vkubelet/api/kubelet_server.h"
 #include "vkubelet/kube/config.h"
@@ -138,29 +139,11 @@ TEST_CASE("kubectl logs, logs -f and logs --tail --since through the API server 
     MESSAGE("kubectl not found: skipped");
     return;
   }
-  testing::FakeApiServerOptions ao;
-  ao.tls = true;
-  auto api_or = testing::FakeApiServer::Start(ao);
-  REQUIRE(api_or.ok());
-  auto& api = *api_or;
-
-  // The kubelet authenticates the API server's client certificate (issued by
-  // the cluster CA) and asks the API server's SubjectAccessReview.
-  auto cfg = kube::KubeconfigFromString(api->Kubeconfig(), "fake");
-  VK_REQUIRE_OK(cfg.status());
-  auto rest = kube::RestClient::Create(*cfg);
-  VK_REQUIRE_OK(rest.status());
-  api::KubeletAuth auth = api::NewWebhookAuth(api::NewKubeReviewClient(*rest));
+  ApiWithAuth fixture = StartApiWithAuth({});
+  auto& api = fixture.api;
 
   auto provider = std::make_shared<test::KubeletTestProvider>();
-  api::KubeletServerOptions so;
-  so.node_name = kNode;
-  so.address = "127.0.0.1";
-  so.port = 0;
-  so.self_signed = true;
-  so.client_ca_pem = api->ca_pem();
-  so.authenticator = auth.authenticator;
-  so.authorizer = auth.authorizer;
+  api::KubeletServerOptions so = TestKubeletOptions(kNode, fixture);
   api::KubeletServerHandlers handlers;
   handlers.provider = provider;
   testing::FakeApiServer* fake = api.get();
@@ -170,15 +153,7 @@ TEST_CASE("kubectl logs, logs -f and logs --tail --since through the API server 
   auto& server = *server_or;
   VK_REQUIRE_OK(server->Start());
 
-  corev1::Node node;
-  node.mutable_metadata()->set_name(kNode);
-  auto* addr = node.mutable_status()->add_addresses();
-  addr->set_type("InternalIP");
-  addr->set_address("127.0.0.1");
-  node.mutable_status()->mutable_daemonendpoints()->mutable_kubeletendpoint()->set_port(server->port());
-  VK_REQUIRE_OK(api->Create(node).status());
-  auto pod = test::MakePod("default", "web", {"app"}, kNode);
-  VK_REQUIRE_OK(api->Create(*pod).status());
+  CreateNodeAndPod(*api, kNode, server->port());
 
   absl::Time now = absl::Now();
   provider->AppendLog("default", "web", "app", "booting", "stdout", now - absl::Hours(3));
