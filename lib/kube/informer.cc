@@ -46,6 +46,16 @@ const std::string& RvOf(const google::protobuf::Message& obj) {
   return StoreCore::MetaOf(obj).resourceversion();
 }
 
+// The object's `metadata` (field 1 of every API object, as StoreCore::MetaOf
+// finds it), or nullptr.
+metav1::ObjectMeta* MutableMetaOf(google::protobuf::Message* obj) {
+  const google::protobuf::Descriptor* d = obj->GetDescriptor();
+  const google::protobuf::FieldDescriptor* f = d->FindFieldByNumber(1);
+  if (f == nullptr || f->message_type() != metav1::ObjectMeta::descriptor()) f = d->FindFieldByName("metadata");
+  if (f == nullptr || f->message_type() != metav1::ObjectMeta::descriptor()) return nullptr;
+  return static_cast<metav1::ObjectMeta*>(obj->GetReflection()->MutableMessage(obj, f));
+}
+
 }  // namespace
 
 class InformerCore::Impl {
@@ -217,7 +227,8 @@ class InformerCore::Impl {
     metav1::ListMeta meta;
     absl::Status s = resource_->ListEach(
         ctx_, opts_.ns, lo,
-        [&items](std::unique_ptr<google::protobuf::Message> m) {
+        [this, &items](std::unique_ptr<google::protobuf::Message> m) {
+          Transform(m.get());
           items.emplace_back(std::move(m));
           return absl::OkStatus();
         },
@@ -332,7 +343,20 @@ class InformerCore::Impl {
     }
   }
 
+  // Applies the options' transform to an object nobody else holds yet.
+  void Transform(google::protobuf::Message* obj) {
+    if (!opts_.transform) return;
+    try {
+      opts_.transform(obj);
+    } catch (const std::exception& e) {
+      log::Error(ctx_, "Informer transform threw; caching the object as received", {{"what", e.what()}});
+    } catch (...) {
+      log::Error(ctx_, "Informer transform threw; caching the object as received");
+    }
+  }
+
   void Apply(WatchEventType type, std::unique_ptr<google::protobuf::Message> msg) {
+    if (type != WatchEventType::kBookmark) Transform(msg.get());
     Object obj(std::move(msg));
     const metav1::ObjectMeta& m = StoreCore::MetaOf(*obj);
     absl::MutexLock lock(&mu_);
@@ -468,3 +492,13 @@ InformerStats InformerCore::stats() const { return impl_->stats(); }
 const std::shared_ptr<StoreCore>& InformerCore::store() const { return impl_->store(); }
 
 }  // namespace vkubelet::kube::internal
+
+namespace vkubelet::kube {
+
+std::function<void(google::protobuf::Message*)> StripManagedFields() {
+  return [](google::protobuf::Message* obj) {
+    if (metav1::ObjectMeta* meta = internal::MutableMetaOf(obj)) meta->clear_managedfields();
+  };
+}
+
+}  // namespace vkubelet::kube

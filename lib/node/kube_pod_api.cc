@@ -40,6 +40,7 @@ class KubePodApiImpl final : public KubePodApi {
     io.resync_period = o.resync_period;
     if (o.clock != nullptr) io.clock = o.clock;
     io.name = "node-pods";
+    io.transform = kube::StripManagedFields();  // the node never reads them; saves memory per cached pod
     return io;
   }
 

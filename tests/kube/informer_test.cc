@@ -212,6 +212,105 @@ TEST_CASE("initial list, then add/update/delete in order; field selector; both e
   CHECK(informer.stats().lists == 1);
 }
 
+corev1::Pod WithManagedFields(corev1::Pod pod) {
+  auto* mf = pod.mutable_metadata()->add_managedfields();
+  mf->set_manager("kubectl-client-side-apply");
+  mf->set_operation("Update");
+  mf->set_apiversion("v1");
+  mf->set_fieldstype("FieldsV1");
+  mf->mutable_fieldsv1()->set_raw(R"({"f:metadata":{"f:labels":{".":{},"f:app":{}}}})");
+  return pod;
+}
+
+TEST_CASE("transform: StripManagedFields keeps managedFields out of the cache and every handler call") {
+  ContentType ct = ContentType::kProtobuf;
+  SUBCASE("protobuf") { ct = ContentType::kProtobuf; }
+  SUBCASE("json") { ct = ContentType::kJson; }
+  auto server = StartServer();
+  VK_REQUIRE_OK(server->Create(WithManagedFields(MakePod("default", "listed", "", {{"app", "a"}}))));
+
+  InformerOptions opts = FastOptions();
+  opts.transform = StripManagedFields();
+  Informer<corev1::Pod> stripped(ClientFor(*server, ct), opts);
+  Informer<corev1::Pod> plain(ClientFor(*server, ct), FastOptions());
+  absl::Mutex mu;
+  int seen = 0, with_fields = 0;
+  EventHandler<corev1::Pod> h;
+  auto note = [&](const std::shared_ptr<const corev1::Pod>& p) {
+    absl::MutexLock lock(&mu);
+    ++seen;
+    if (p->metadata().managedfields_size() > 0) ++with_fields;
+  };
+  h.on_add = note;
+  h.on_update = [&](const std::shared_ptr<const corev1::Pod>& old_p, const std::shared_ptr<const corev1::Pod>& p) {
+    note(old_p);
+    note(p);
+  };
+  h.on_delete = note;
+  stripped.AddEventHandler(h);
+  VK_REQUIRE_OK(stripped.Start(Bg()));
+  VK_REQUIRE_OK(plain.Start(Bg()));
+  REQUIRE(stripped.WaitForSync(absl::Seconds(20)));
+  REQUIRE(plain.WaitForSync(absl::Seconds(20)));
+
+  VK_REQUIRE_OK(server->Create(WithManagedFields(MakePod("default", "watched", "", {{"app", "w"}}))));
+  VK_REQUIRE_OK(server->Modify<corev1::Pod>("default", "listed", [](corev1::Pod* p) {
+    (*p->mutable_metadata()->mutable_labels())["x"] = "y";
+  }));
+  VK_REQUIRE_OK(server->Delete<corev1::Pod>("default", "watched", 0));
+  auto all_seen = [&] {
+    absl::MutexLock lock(&mu);
+    return seen >= 5;  // add listed, add watched, update listed (old, new), delete watched
+  };
+  for (int i = 0; i < 4000 && !all_seen(); ++i) absl::SleepFor(absl::Milliseconds(5));
+  REQUIRE(all_seen());
+  {
+    absl::MutexLock lock(&mu);
+    CHECK(with_fields == 0);
+  }
+  auto listed = stripped.lister().Get("default", "listed");
+  REQUIRE(listed != nullptr);
+  CHECK(listed->metadata().managedfields_size() == 0);
+  // Everything else is as the server has it.
+  CHECK(listed->metadata().labels().at("app") == "a");
+  CHECK(listed->metadata().labels().at("x") == "y");
+  auto on_server = server->Get<corev1::Pod>("default", "listed");
+  VK_REQUIRE_OK(on_server);
+  CHECK((*on_server)->metadata().managedfields_size() == 1);
+  CHECK(listed->metadata().resourceversion() == (*on_server)->metadata().resourceversion());
+  CHECK(listed->metadata().uid() == (*on_server)->metadata().uid());
+  // Without a transform objects are cached as decoded.
+  REQUIRE(plain.lister().Get("default", "listed") != nullptr);
+  CHECK(plain.lister().Get("default", "listed")->metadata().managedfields_size() == 1);
+  stripped.Stop();
+  plain.Stop();
+}
+
+TEST_CASE("transform: a transform that throws leaves the object as received") {
+  auto server = StartServer();
+  InformerOptions opts = FastOptions();
+  opts.transform = [](google::protobuf::Message* m) {
+    auto* pod = static_cast<corev1::Pod*>(m);
+    if (pod->metadata().name() == "bad") throw std::runtime_error("transform failed");
+    (*pod->mutable_metadata()->mutable_annotations())["transformed"] = "yes";
+  };
+  Informer<corev1::Pod> informer(ClientFor(*server), opts);
+  Recorder rec;
+  informer.AddEventHandler(rec.Handler());
+  VK_REQUIRE_OK(informer.Start(Bg()));
+  REQUIRE(informer.WaitForSync(absl::Seconds(20)));
+  VK_REQUIRE_OK(server->Create(MakePod("default", "bad")));
+  VK_REQUIRE_OK(server->Create(MakePod("default", "good")));
+  REQUIRE(rec.AwaitCount(2));
+  auto bad = informer.lister().Get("default", "bad");
+  auto good = informer.lister().Get("default", "good");
+  REQUIRE(bad != nullptr);
+  REQUIRE(good != nullptr);
+  CHECK(bad->metadata().annotations().count("transformed") == 0);
+  CHECK(good->metadata().annotations().at("transformed") == "yes");
+  informer.Stop();
+}
+
 TEST_CASE("watch dropped mid-stream: the informer resumes from its resourceVersion") {
   auto server = StartServer();
   for (int i = 0; i < 3; ++i) VK_REQUIRE_OK(server->Create(MakePod("default", absl::StrCat("p", i))));

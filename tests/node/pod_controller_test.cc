@@ -131,6 +131,7 @@ class Harness {
   }
 
   FakeApiServer& server() { return *server_; }
+  KubePodApi& api() { return *api_; }
   test::TestProvider& provider() { return *provider_; }
   PodController& controller() { return *controller_; }
   MemoryEventRecorder& events() { return events_; }
@@ -268,6 +269,25 @@ TEST_CASE("a notification about another incarnation of the pod (other UID) is no
   REQUIRE(h.Eventually([&] { return h.controller().GetMetrics().status_queue.processed > processed; }));
   CHECK(h.server().RequestCount("patch", "pods", "status") == patches);
   CHECK(h.ApiPod("web")->status().podip() == "5.6.7.8");
+}
+
+TEST_CASE("the node's pod cache holds pods without managedFields") {
+  Harness h({.notifier = true});
+  corev1::Pod pod = MakePod("web");
+  auto* mf = pod.mutable_metadata()->add_managedfields();
+  mf->set_manager("kubectl");
+  mf->set_operation("Update");
+  mf->set_fieldstype("FieldsV1");
+  mf->mutable_fieldsv1()->set_raw(R"({"f:metadata":{"f:labels":{"f:app":{}}}})");
+  VK_REQUIRE_OK(h.server().Create(pod));
+  REQUIRE(h.WaitRunning("web"));
+  auto cached = h.api().GetCached("default", "web");
+  REQUIRE(cached != nullptr);
+  CHECK(cached->metadata().managedfields_size() == 0);
+  CHECK(cached->metadata().labels().at("app") == "web");
+  CHECK(h.ApiPod("web")->metadata().managedfields_size() == 1);
+  // The provider got the pod as the cache holds it.
+  CHECK(h.provider().Pod("default/web")->metadata().managedfields_size() == 0);
 }
 
 TEST_CASE("graceful delete: provider DeletePod, then the pod is gone from the API") {

@@ -15,7 +15,9 @@
 //    unchanged objects (same resourceVersion) produce no event;
 //  * failures back off exponentially (800 ms → 30 s, reset after 2 minutes
 //    of health); waits use the injectable Clock;
-//  * optional periodic resync: on_update(obj, obj) for every cached object.
+//  * optional periodic resync: on_update(obj, obj) for every cached object;
+//  * optional transform of every received object before it is cached (e.g.
+//    StripManagedFields(), as controller-runtime's cache does).
 //
 //   kube::Informer<corev1::Pod> pods(client, {.field_selector = "spec.nodeName=" + node});
 //   pods.AddEventHandler({.on_add = ..., .on_update = ..., .on_delete = ...});
@@ -61,7 +63,25 @@ struct InformerOptions {
   // Drives resync and backoff waits; must outlive the informer.
   const Clock* clock = Clock::Real();
   std::string name;  // for logs (default: the resource's plural)
+  // Applied to every object received (list items and watch events,
+  // deletions included) before it is cached or handed to a handler, so
+  // neither the store nor any handler sees the fields it removes. Runs on
+  // the informer's list/watch thread with the object not yet shared: it may
+  // change the object in place (a `T` — the informer's own type — passed as
+  // its Message base). It must not block, must keep metadata.namespace,
+  // name and resourceVersion, and must be thread-safe if shared between
+  // informers; an exception it throws is logged and the object is kept as
+  // it is. Empty: objects are cached as decoded. Typical use: drop fields
+  // nobody reads to save memory per cached object (StripManagedFields()).
+  std::function<void(google::protobuf::Message*)> transform;
 };
+
+// A transform that clears metadata.managedFields (the server-side apply
+// field ownership records, often the largest part of a small object's
+// metadata), like controller-runtime's cache.TransformStripManagedFields.
+// For any object kind with a meta/v1 ObjectMeta `metadata` field; others are
+// left alone. Thread-safe.
+std::function<void(google::protobuf::Message*)> StripManagedFields();
 
 // Notification callbacks; any may be empty.
 template <typename T>
