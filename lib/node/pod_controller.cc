@@ -3,6 +3,7 @@
 #include "vkubelet/node/pod_controller.h"
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -14,7 +15,6 @@
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "node/pod_status.h"
 #include "vkubelet/errdefs.h"
 #include "vkubelet/internal/status_macros.h"
@@ -104,10 +104,7 @@ std::string Msg(const absl::Status& s) { return std::string(s.message()); }
 // JSON conversions and a strategic-merge diff on the common path: a sync
 // that finds the API server already showing the provider's status.
 bool StatusAlreadyWritten(const corev1::PodStatus& api, const corev1::PodStatus& desired) {
-  google::protobuf::util::MessageDifferencer differ;
-  differ.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
-  differ.set_repeated_field_comparison(google::protobuf::util::MessageDifferencer::AS_LIST);
-  return differ.Compare(desired, api);
+  return internal::StatusEqual(desired, api);
 }
 
 bool HasDeletionTimestamp(const corev1::Pod& pod) { return pod.metadata().has_deletiontimestamp(); }
@@ -649,10 +646,15 @@ class PodController::Impl {
       return absl::OkStatus();  // about another incarnation of this name
     }
     corev1::PodStatus desired = internal::DesiredStatus(pod->status(), *provider_status, owned);
-    const uint64_t desired_fp = Fp(Deterministic(desired));
-    if (!written_observed && desired_fp == written_status) {
-      CountUnchanged();
-      return absl::OkStatus();  // written already; the cache has not caught up
+    // The fingerprint of what we would write: needed to recognise our own
+    // write while the cache lags, and kept after a write.
+    std::optional<uint64_t> desired_fp;
+    if (!written_observed) {
+      desired_fp = Fp(Deterministic(desired));
+      if (*desired_fp == written_status) {
+        CountUnchanged();
+        return absl::OkStatus();  // written already; the cache has not caught up
+      }
     }
     if (StatusAlreadyWritten(pod->status(), desired)) {
       CountUnchanged();
@@ -671,21 +673,21 @@ class PodController::Impl {
       if (errdefs::IsNotFound(result.status()) || errdefs::IsInvalidInput(result.status())) return absl::OkStatus();
       return result.status();
     }
+    if (!desired_fp) desired_fp = Fp(Deterministic(desired));
+    std::vector<std::string> condition_types;
+    for (const auto& c : provider_status->conditions()) {
+      const std::string& type = c.type();
+      if (internal::IsKubeletCondition(type)) continue;
+      if (std::find(condition_types.begin(), condition_types.end(), type) == condition_types.end()) {
+        condition_types.push_back(type);
+      }
+    }
     absl::MutexLock lock(&mu_);
     PodState& st = pods_[key];
     st.written_rv = Fp((*result)->metadata().resourceversion());
     st.written_observed = false;
-    st.written_status = desired_fp;
-    st.written_condition_types.clear();
-    for (const auto& c : provider_status->conditions()) {
-      const std::string& type = c.type();
-      if (internal::IsKubeletCondition(type)) continue;
-      if (std::find(st.written_condition_types.begin(), st.written_condition_types.end(), type) ==
-          st.written_condition_types.end()) {
-        st.written_condition_types.push_back(type);
-      }
-    }
-    st.written_condition_types.shrink_to_fit();
+    st.written_status = *desired_fp;
+    st.written_condition_types = std::move(condition_types);
     return absl::OkStatus();
   }
 

@@ -44,8 +44,15 @@ struct MetadataChanges {
   bool empty() const { return labels.empty() && annotations.empty(); }
 };
 
+// True when the two statuses say the same to the API server: unset and
+// default values are equal (as for Go structs), lists compare in order.
+// MessageDifferencer's EQUIVALENT/AS_LIST answer, computed mostly without it.
+bool StatusEqual(const corev1::PodStatus& a, const corev1::PodStatus& b);
+
 // The PATCH body for pods/status, or nullopt when `desired` equals the API
-// server's status and there are no metadata changes.
+// server's status and there are no metadata changes. Only the top-level
+// fields that differ (StatusEqual's comparison, field by field) go through
+// JSON and the strategic-merge diff.
 absl::StatusOr<std::optional<std::string>> BuildStatusPatch(const corev1::Pod& api_pod,
                                                             const corev1::PodStatus& desired,
                                                             const MetadataChanges& metadata = {});

@@ -6,6 +6,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/container/flat_hash_set.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "kube/patch.h"
+#include "vkubelet/errdefs.h"
+#include "vkubelet/kube/codec.h"
 #include "vkubelet/testing/assertions.h"
 
 namespace vkubelet::node::internal {
@@ -98,6 +103,224 @@ TEST_CASE("metadata changes travel with the status") {
   CHECK(body["metadata"]["labels"]["provider.example.com/zone"] == "eu-1");
   CHECK(body["metadata"]["annotations"]["old"].is_null());
   CHECK_FALSE(body.contains("status"));
+}
+
+// --- The straightforward definitions the optimised code must match ------------------------
+
+bool ReferenceEqual(const corev1::PodStatus& a, const corev1::PodStatus& b) {
+  google::protobuf::util::MessageDifferencer differ;
+  differ.set_message_field_comparison(google::protobuf::util::MessageDifferencer::EQUIVALENT);
+  differ.set_repeated_field_comparison(google::protobuf::util::MessageDifferencer::AS_LIST);
+  return differ.Compare(a, b);
+}
+
+// The API status with every field the provider sets replaced, conditions merged.
+corev1::PodStatus ReferenceDesired(const corev1::PodStatus& api, const corev1::PodStatus& provider,
+                                   const std::vector<std::string>& owned) {
+  corev1::PodStatus out = api;
+  const auto* desc = corev1::PodStatus::descriptor();
+  const auto* refl = corev1::PodStatus::GetReflection();
+  for (int i = 0; i < desc->field_count(); ++i) {
+    const auto* field = desc->field(i);
+    if (field->name() == "conditions") continue;
+    const bool set =
+        field->is_repeated() ? refl->FieldSize(provider, field) > 0 : refl->HasField(provider, field);
+    if (!set) continue;
+    refl->ClearField(&out, field);
+    corev1::PodStatus only;
+    // Copy one field through a message holding just it.
+    only.CopyFrom(provider);
+    for (int j = 0; j < desc->field_count(); ++j) {
+      if (desc->field(j) != field) refl->ClearField(&only, desc->field(j));
+    }
+    only.GetReflection()->MutableUnknownFields(&only)->Clear();
+    out.MergeFrom(only);
+  }
+  absl::flat_hash_set<std::string> reported;
+  out.clear_conditions();
+  for (const auto& c : provider.conditions()) {
+    reported.insert(c.type());
+    *out.add_conditions() = c;
+  }
+  for (const auto& c : api.conditions()) {
+    if (reported.contains(c.type())) continue;
+    if (IsKubeletCondition(c.type()) || std::count(owned.begin(), owned.end(), c.type()) > 0) continue;
+    *out.add_conditions() = c;
+  }
+  return out;
+}
+
+void PruneJson(nlohmann::json* j) {
+  if (j->is_object()) {
+    for (auto it = j->begin(); it != j->end();) {
+      PruneJson(&it.value());
+      const auto& v = it.value();
+      const bool empty = v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+                         (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
+                         ((v.is_object() || v.is_array()) && v.empty());
+      if (empty) {
+        it = j->erase(it);
+      } else {
+        ++it;
+      }
+    }
+  } else if (j->is_array()) {
+    for (auto& e : *j) PruneJson(&e);
+  }
+}
+
+// Both whole statuses through JSON and the strategic-merge differ.
+std::optional<std::string> ReferencePatch(const corev1::Pod& api, const corev1::PodStatus& desired) {
+  nlohmann::json original = kube::ToJsonValue(api.status());
+  nlohmann::json modified = kube::ToJsonValue(desired);
+  PruneJson(&original);
+  PruneJson(&modified);
+  auto patch =
+      vkubelet::internal::CreateStrategicMergePatch(original, modified, corev1::PodStatus::descriptor());
+  REQUIRE(patch.ok());
+  if (patch->empty()) return std::nullopt;
+  nlohmann::json body = {{"metadata", {{"uid", api.metadata().uid()}}}, {"status", *patch}};
+  return body.dump();
+}
+
+void SetTime(metav1::Time* t, int64_t seconds, int32_t nanos = 0) {
+  t->set_seconds(seconds);
+  if (nanos != 0) t->set_nanos(nanos);
+}
+
+// Statuses as the API server and providers produce them, in many variations.
+std::vector<corev1::PodStatus> ApiStatuses() {
+  std::vector<corev1::PodStatus> out;
+  corev1::PodStatus pending;
+  pending.set_phase("Pending");
+  pending.set_qosclass("Burstable");
+  *pending.add_conditions() = Cond("PodScheduled", "True");
+  out.push_back(pending);
+  corev1::PodStatus empty;
+  out.push_back(empty);
+  corev1::PodStatus foreign = pending;
+  *foreign.add_conditions() = Cond("example.com/Foreign", "True");
+  *foreign.add_conditions() = Cond("Ready", "False");
+  foreign.set_nominatednodename("elsewhere");
+  out.push_back(foreign);
+  return out;
+}
+
+std::vector<corev1::PodStatus> ProviderStatuses() {
+  std::vector<corev1::PodStatus> out;
+  corev1::PodStatus running;
+  running.set_phase("Running");
+  for (const char* type :
+       {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"}) {
+    auto* c = running.add_conditions();
+    *c = Cond(type, "True");
+    SetTime(c->mutable_lasttransitiontime(), 1700000000);
+  }
+  running.set_hostip("127.0.0.1");
+  running.add_hostips()->set_ip("127.0.0.1");
+  running.set_podip("10.244.0.2");
+  running.add_podips()->set_ip("10.244.0.2");
+  SetTime(running.mutable_starttime(), 1700000000);
+  auto* cs = running.add_containerstatuses();
+  cs->set_name("app");
+  cs->set_image("docker.io/library/nginx:1.25");
+  cs->set_imageid("docker.io/library/nginx@sha256:abc");
+  cs->set_containerid("mock://0123");
+  cs->set_restartcount(0);
+  cs->set_ready(true);
+  cs->set_started(true);
+  SetTime(cs->mutable_state()->mutable_running()->mutable_startedat(), 1700000000);
+  cs->mutable_laststate();
+  running.set_qosclass("Burstable");
+  out.push_back(running);
+
+  corev1::PodStatus stopped = running;
+  stopped.set_phase("Succeeded");
+  stopped.set_reason("PodDeleted");
+  stopped.set_message("deleted");
+  for (auto& c : *stopped.mutable_conditions()) {
+    if (c.type() == "Ready" || c.type() == "ContainersReady") {
+      c.set_status("False");
+      c.set_reason("PodCompleted");
+    }
+  }
+  auto* term = stopped.mutable_containerstatuses(0)->mutable_state();
+  term->Clear();
+  term->mutable_terminated()->set_exitcode(0);
+  term->mutable_terminated()->set_reason("Completed");
+  SetTime(term->mutable_terminated()->mutable_finishedat(), 1700000100);
+  stopped.mutable_containerstatuses(0)->set_ready(false);
+  out.push_back(stopped);
+
+  corev1::PodStatus reordered = running;
+  std::swap(*reordered.mutable_conditions(0), *reordered.mutable_conditions(4));
+  reordered.clear_podips();
+  reordered.add_hostips()->set_ip("::1");
+  SetTime(reordered.mutable_starttime(), 1700000000, 500);
+  out.push_back(reordered);
+
+  corev1::PodStatus sparse;  // only a phase, a condition of its own and an explicitly empty message
+  sparse.set_phase("Running");
+  sparse.set_message("");
+  *sparse.add_conditions() = Cond("example.com/Mine", "True");
+  out.push_back(sparse);
+
+  corev1::PodStatus zeros = running;  // explicit zero values where the API side has none
+  zeros.set_reason("");
+  zeros.mutable_containerstatuses(0)->set_imageid("");
+  zeros.set_nominatednodename("");
+  out.push_back(zeros);
+  return out;
+}
+
+TEST_CASE("DesiredStatus, StatusEqual and BuildStatusPatch agree with the straightforward definitions") {
+  int cases = 0, patches = 0;
+  for (const corev1::PodStatus& api_status : ApiStatuses()) {
+    for (const corev1::PodStatus& provider : ProviderStatuses()) {
+      for (const std::vector<std::string>& owned :
+           {std::vector<std::string>{}, std::vector<std::string>{"example.com/Foreign"}}) {
+        // The provider's status against the API server's, then against the
+        // API server after each other write (what later syncs see).
+        std::vector<corev1::PodStatus> api_views = {api_status};
+        for (const corev1::PodStatus& written : ProviderStatuses()) {
+          api_views.push_back(ReferenceDesired(api_status, written, {}));
+        }
+        for (const corev1::PodStatus& view : api_views) {
+          corev1::Pod api = ApiPod();
+          *api.mutable_status() = view;
+          CAPTURE(cases);
+          ++cases;
+          corev1::PodStatus desired = DesiredStatus(view, provider, owned);
+          corev1::PodStatus reference = ReferenceDesired(view, provider, owned);
+          REQUIRE(desired.SerializeAsString() == reference.SerializeAsString());
+          CHECK(StatusEqual(desired, view) == ReferenceEqual(desired, view));
+          CHECK(StatusEqual(view, desired) == ReferenceEqual(view, desired));
+          auto patch = BuildStatusPatch(api, desired);
+          VK_REQUIRE_OK(patch);
+          std::optional<std::string> want = ReferencePatch(api, desired);
+          CHECK(*patch == want);
+          if (want) ++patches;
+        }
+      }
+    }
+  }
+  CHECK(cases > 100);
+  CHECK(patches > cases / 2);  // most pairs differ: the patch builder really ran
+}
+
+TEST_CASE("invalid UTF-8: replaced in statuses, an error (not a crash) in metadata changes") {
+  corev1::Pod api = ApiPod();
+  corev1::PodStatus provider = Running();
+  provider.set_message(std::string("bad \xff bytes"));
+  auto patch = BuildStatusPatch(api, DesiredStatus(api.status(), provider, {}));
+  VK_REQUIRE_OK(patch);
+  REQUIRE(patch->has_value());
+  CHECK(nlohmann::json::parse(**patch)["status"]["message"] == "bad \xef\xbf\xbd bytes");
+  MetadataChanges meta;
+  meta.labels["zone"] = std::string("\xff");
+  auto bad = BuildStatusPatch(api, api.status(), meta);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(errdefs::IsInvalidInput(bad.status()));
 }
 
 TEST_CASE("running, terminal, and the synthetic statuses") {
