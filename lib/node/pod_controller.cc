@@ -58,20 +58,66 @@ uint64_t Fp(std::string_view s) {
   return h == 0 ? 1 : h;
 }
 
-// The fields whose change reaches UpdatePod (the reference's podsEqual), plus the UID.
-std::string Fingerprint(const corev1::Pod& pod) {
-  corev1::Pod p;
-  p.mutable_metadata()->set_uid(pod.metadata().uid());
-  *p.mutable_metadata()->mutable_labels() = pod.metadata().labels();
-  *p.mutable_metadata()->mutable_annotations() = pod.metadata().annotations();
-  *p.mutable_spec()->mutable_containers() = pod.spec().containers();
-  *p.mutable_spec()->mutable_initcontainers() = pod.spec().initcontainers();
-  *p.mutable_spec()->mutable_ephemeralcontainers() = pod.spec().ephemeralcontainers();
-  if (pod.spec().has_activedeadlineseconds()) {
-    p.mutable_spec()->set_activedeadlineseconds(pod.spec().activedeadlineseconds());
+// The fields whose change reaches UpdatePod (the reference's podsEqual),
+// plus the UID, as bytes: equal bytes if and only if those fields are equal.
+// Each part is length-prefixed; messages are serialized deterministically
+// (maps in key order) in place, without copying the pod.
+class FingerprintWriter {
+ public:
+  explicit FingerprintWriter(std::string* out) : out_(out) {}
+  void Bytes(std::string_view b) {
+    Size(b.size());
+    out_->append(b.data(), b.size());
   }
-  *p.mutable_spec()->mutable_tolerations() = pod.spec().tolerations();
-  return Deterministic(p);
+  void Map(const google::protobuf::Map<std::string, std::string>& m) {
+    Size(m.size());
+    std::vector<const google::protobuf::MapPair<std::string, std::string>*> entries;
+    entries.reserve(m.size());
+    for (const auto& e : m) entries.push_back(&e);
+    std::sort(entries.begin(), entries.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* e : entries) {
+      Bytes(e->first);
+      Bytes(e->second);
+    }
+  }
+  template <typename T>
+  void List(const google::protobuf::RepeatedPtrField<T>& list) {
+    Size(static_cast<size_t>(list.size()));
+    for (const auto& m : list) Message(m);
+  }
+  void Message(const google::protobuf::Message& m) {
+    scratch_.clear();
+    {
+      google::protobuf::io::StringOutputStream stream(&scratch_);
+      google::protobuf::io::CodedOutputStream coded(&stream);
+      coded.SetSerializationDeterministic(true);
+      m.SerializeToCodedStream(&coded);
+      coded.Trim();
+    }
+    Bytes(scratch_);
+  }
+  void Size(size_t n) { absl::StrAppend(out_, n, ":"); }
+  void Int(int64_t n) { absl::StrAppend(out_, n, ";"); }
+
+ private:
+  std::string* out_;
+  std::string scratch_;
+};
+
+std::string Fingerprint(const corev1::Pod& pod) {
+  std::string out;
+  FingerprintWriter w(&out);
+  w.Bytes(pod.metadata().uid());
+  w.Map(pod.metadata().labels());
+  w.Map(pod.metadata().annotations());
+  w.List(pod.spec().containers());
+  w.List(pod.spec().initcontainers());
+  w.List(pod.spec().ephemeralcontainers());
+  w.Size(pod.spec().has_activedeadlineseconds() ? 1 : 0);
+  if (pod.spec().has_activedeadlineseconds()) w.Int(pod.spec().activedeadlineseconds());
+  w.List(pod.spec().tolerations());
+  return out;
 }
 
 // Compares the mutable fields of the provider's copy and the pod to send, env

@@ -197,6 +197,40 @@ TEST_CASE("create reaches Running; a label change reaches UpdatePod, a status-on
   CHECK(h.provider().creates("default/web") == 1);
 }
 
+TEST_CASE("each field UpdatePod covers reaches the provider once: image, annotation, toleration, deadline") {
+  Harness h({.notifier = true});
+  VK_REQUIRE_OK(h.server().Create(MakePod("web")));
+  REQUIRE(h.WaitRunning("web"));
+  const std::vector<std::function<void(corev1::Pod*)>> changes = {
+      [](corev1::Pod* p) { p->mutable_spec()->mutable_containers(0)->set_image("nginx:1.27"); },
+      [](corev1::Pod* p) { (*p->mutable_metadata()->mutable_annotations())["note"] = "x"; },
+      [](corev1::Pod* p) {
+        auto* t = p->mutable_spec()->add_tolerations();
+        t->set_key("dedicated");
+        t->set_operator_("Exists");
+      },
+      [](corev1::Pod* p) { p->mutable_spec()->set_activedeadlineseconds(600); },
+      [](corev1::Pod* p) { (*p->mutable_metadata()->mutable_annotations())["note"] = "y"; },
+  };
+  int want = 0;
+  for (const auto& change : changes) {
+    CAPTURE(want);
+    VK_REQUIRE_OK(h.server().Modify<corev1::Pod>("default", "web", change));
+    ++want;
+    REQUIRE(h.Eventually([&] { return h.provider().updates("default/web") == want; }));
+  }
+  auto in_provider = h.provider().Pod("default/web");
+  CHECK(in_provider->spec().containers(0).image() == "nginx:1.27");
+  CHECK(in_provider->metadata().annotations().at("note") == "y");
+  CHECK(in_provider->spec().activedeadlineseconds() == 600);
+  // A status-only change afterwards does not reach the provider.
+  const auto status_syncs = h.controller().GetMetrics().status_queue.processed;
+  VK_REQUIRE_OK(h.server().Modify<corev1::Pod>(
+      "default", "web", [](corev1::Pod* p) { p->mutable_status()->set_message("hello"); }, /*status=*/true));
+  REQUIRE(h.Eventually([&] { return h.controller().GetMetrics().status_queue.processed > status_syncs; }));
+  CHECK(h.provider().updates("default/web") == want);
+}
+
 TEST_CASE("an identical status is not written twice") {
   Harness h({.notifier = true});
   VK_REQUIRE_OK(h.server().Create(MakePod("web")));
