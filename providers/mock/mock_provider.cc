@@ -473,8 +473,7 @@ class MockProvider::Impl {
     }
     const absl::Time now = clock_->Now();
     rt->epoch = ++next_epoch_;
-    auto draft = std::make_shared<corev1::Pod>(pod);
-    draft->clear_status();
+    std::shared_ptr<corev1::Pod> draft = Draft(pod);
     rt->snapshot = draft;
     rt->qos_class = pod.status().qosclass().empty() ? QosClass(pod.spec()) : pod.status().qosclass();
     rt->created = now;
@@ -527,8 +526,7 @@ class MockProvider::Impl {
       }
     }
     const absl::Time now = clock_->Now();
-    auto draft = std::make_shared<corev1::Pod>(pod);
-    draft->clear_status();
+    std::shared_ptr<corev1::Pod> draft = Draft(pod);
     p->snapshot = draft;
     p->injected = *std::move(injected);
     // A new image restarts the container, as the kubelet does.
@@ -1182,6 +1180,15 @@ class MockProvider::Impl {
     }
     auto* last = cs->mutable_laststate();
     if (c.last_state) *last->mutable_terminated() = *c.last_state;
+  }
+
+  // A new snapshot's metadata and spec (the given pod's status is not copied:
+  // the mock renders its own).
+  static std::shared_ptr<corev1::Pod> Draft(const corev1::Pod& pod) {
+    auto draft = std::make_shared<corev1::Pod>();
+    *draft->mutable_metadata() = pod.metadata();
+    *draft->mutable_spec() = pod.spec();
+    return draft;
   }
 
   // Re-renders the pod and queues the new snapshot for the notifier.
