@@ -51,7 +51,9 @@ const std::string& RvOf(const google::protobuf::Message& obj) {
 metav1::ObjectMeta* MutableMetaOf(google::protobuf::Message* obj) {
   const google::protobuf::Descriptor* d = obj->GetDescriptor();
   const google::protobuf::FieldDescriptor* f = d->FindFieldByNumber(1);
-  if (f == nullptr || f->message_type() != metav1::ObjectMeta::descriptor()) f = d->FindFieldByName("metadata");
+  if (f == nullptr || f->message_type() != metav1::ObjectMeta::descriptor()) {
+    f = d->FindFieldByName("metadata");
+  }
   if (f == nullptr || f->message_type() != metav1::ObjectMeta::descriptor()) return nullptr;
   return static_cast<metav1::ObjectMeta*>(obj->GetReflection()->MutableMessage(obj, f));
 }

@@ -242,7 +242,8 @@ TEST_CASE("transform: StripManagedFields keeps managedFields out of the cache an
     if (p->metadata().managedfields_size() > 0) ++with_fields;
   };
   h.on_add = note;
-  h.on_update = [&](const std::shared_ptr<const corev1::Pod>& old_p, const std::shared_ptr<const corev1::Pod>& p) {
+  h.on_update = [&](const std::shared_ptr<const corev1::Pod>& old_p,
+                    const std::shared_ptr<const corev1::Pod>& p) {
     note(old_p);
     note(p);
   };
