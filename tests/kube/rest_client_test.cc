@@ -546,6 +546,41 @@ TEST_CASE("streams deliver chunks as they arrive; Close ends a blocked read") {
   CHECK(client->Metrics().open_streams == 0);
 }
 
+TEST_CASE("a stream answered with an error status returns the error at once; 429 is retried") {
+  TestServer server;
+  std::atomic<int> calls{0};
+  server.SetHandler([&](const SeenRequest&, std::shared_ptr<ihttp::Response> resp) {
+    int n = calls.fetch_add(1);
+    if (n == 0) {
+      SendText(resp, 429, "slow down", {{"Retry-After", "0"}});
+    } else if (n == 1) {
+      SendText(resp, 403, "no watching");
+    } else {
+      resp->StartStream(200, {{"Content-Type", "application/json"}});
+      resp->Write("event\n");
+      resp->Finish();
+    }
+  });
+  auto client = MustCreate(ConfigFor(server));
+  RestRequest req;
+  req.path = "/api/v1/pods";
+  req.query = {{"watch", "true"}};
+  absl::Time start = absl::Now();
+  auto s = client->Stream(Context::Background().WithTimeout(absl::Seconds(20)), req);
+  CHECK(errdefs::IsForbidden(s.status()));
+  CHECK(absl::Now() - start < absl::Seconds(10));
+  CHECK(server.RequestCount() == 2);
+  s = client->Stream(Context::Background().WithTimeout(absl::Seconds(20)), req);
+  VK_REQUIRE_OK(s);
+  std::string got;
+  for (;;) {
+    auto more = (*s)->Read(&got);
+    VK_REQUIRE_OK(more);
+    if (!*more) break;
+  }
+  CHECK(got == "event\n");
+}
+
 TEST_CASE("a stream ends cleanly or with an error when the connection breaks") {
   TestServer server;
   server.SetHandler([&](const SeenRequest& r, std::shared_ptr<ihttp::Response> resp) {
