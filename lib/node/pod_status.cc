@@ -248,9 +248,13 @@ void Prune(nlohmann::json* j) {
     for (auto it = j->begin(); it != j->end();) {
       Prune(&it.value());
       const auto& v = it.value();
-      const bool empty = v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
-                         (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
-                         ((v.is_object() || v.is_array()) && v.empty());
+      // A terminated state whose only member is exitCode 0 is still a state
+      // (Go writes exitCode without omitempty): keep exitCode, and with it
+      // the object around it.
+      const bool keep = it.key() == "exitCode";
+      const bool empty = !keep && (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+                                   (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
+                                   ((v.is_object() || v.is_array()) && v.empty()));
       if (empty) {
         it = j->erase(it);
       } else {

@@ -68,6 +68,27 @@ TEST_CASE("the patch carries the uid, changes only what differs and keeps foreig
   CHECK(body["status"].dump().find("Foreign") != std::string::npos);  // only in $setElementOrder
 }
 
+TEST_CASE("a terminated state with only exitCode 0 reaches the patch") {
+  corev1::Pod api = ApiPod();
+  *api.mutable_status() = DesiredStatus(api.status(), Running(), {});
+  corev1::PodStatus stopped = Running();
+  stopped.set_phase("Succeeded");
+  auto* state = stopped.mutable_containerstatuses(0)->mutable_state();
+  state->clear_running();
+  state->mutable_terminated()->set_exitcode(0);  // nothing else: no reason, no finishedAt
+  corev1::PodStatus desired = DesiredStatus(api.status(), stopped, {});
+  auto patch = BuildStatusPatch(api, desired);
+  VK_REQUIRE_OK(patch);
+  REQUIRE(patch->has_value());
+  nlohmann::json body = nlohmann::json::parse(**patch);
+  INFO(body.dump());
+  nlohmann::json statuses = body["status"].value("containerStatuses", nlohmann::json::array());
+  REQUIRE(statuses.size() == 1);
+  nlohmann::json st = statuses[0].value("state", nlohmann::json::object());
+  // containerStatuses is an atomic list: the patch replaces it whole.
+  CHECK(st == nlohmann::json({{"terminated", {{"exitCode", 0}}}}));
+}
+
 TEST_CASE("an identical status gives no patch, even with zero values present on one side") {
   corev1::Pod api = ApiPod();
   *api.mutable_status() = DesiredStatus(api.status(), Running(), {});
@@ -155,9 +176,13 @@ void PruneJson(nlohmann::json* j) {
     for (auto it = j->begin(); it != j->end();) {
       PruneJson(&it.value());
       const auto& v = it.value();
-      const bool empty = v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
-                         (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
-                         ((v.is_object() || v.is_array()) && v.empty());
+      // A terminated state whose only member is exitCode 0 is still a state
+      // (Go writes exitCode without omitempty): keep exitCode, and with it
+      // the object around it.
+      const bool keep = it.key() == "exitCode";
+      const bool empty = !keep && (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+                                   (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
+                                   ((v.is_object() || v.is_array()) && v.empty()));
       if (empty) {
         it = j->erase(it);
       } else {
