@@ -730,6 +730,18 @@ class PodController::Impl {
     }
     absl::MutexLock lock(&mu_);
     PodState& st = pods_[key];
+    // A type written earlier stays owned while it may still be on the
+    // server: the patch was built against a cache that had not seen that
+    // write (so it could not remove the condition), or the cached pod still
+    // carries it. Otherwise a condition the provider dropped while the cache
+    // lagged would be taken for someone else's and kept forever.
+    for (const auto& type : st.written_condition_types) {
+      bool maybe_present = !written_observed;
+      for (const auto& c : pod->status().conditions()) maybe_present = maybe_present || c.type() == type;
+      if (maybe_present && std::find(condition_types.begin(), condition_types.end(), type) == condition_types.end()) {
+        condition_types.push_back(type);
+      }
+    }
     st.written_rv = Fp((*result)->metadata().resourceversion());
     st.written_observed = false;
     st.written_status = *desired_fp;
