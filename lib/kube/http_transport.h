@@ -29,6 +29,12 @@
 
 namespace vkubelet::kube::internal {
 
+// True for methods whose repetition has the effect of one request (RFC 9110):
+// the ones sent again after a failure that may have reached the server.
+inline bool IsIdempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
+}
+
 // One attempt, fully prepared by RestClient.
 struct WireRequest {
   std::string method;

@@ -67,10 +67,6 @@ constexpr absl::Duration kConnectTimeout = absl::Seconds(30);
 // Idle pooled connections older than this are closed rather than reused.
 constexpr absl::Duration kMaxIdleAge = absl::Seconds(90);
 
-bool IsIdempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
-}
-
 struct ServerUrl {
   bool tls = false;
   std::string host;  // without brackets

@@ -50,10 +50,6 @@ const std::vector<double>& LatencyBuckets() {
   return kBuckets;
 }
 
-bool IsIdempotent(std::string_view method) {
-  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || method == "OPTIONS";
-}
-
 std::string PercentEncode(std::string_view in) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -302,10 +298,10 @@ class RestClient::Impl {
     if (code == 429) {
       retry = true;
     } else if (code == 0) {
-      retry = not_sent || IsIdempotent(request.method);
+      retry = not_sent || internal::IsIdempotent(request.method);
     } else if (code >= 500) {
       bool known = code == 500 || code == 502 || code == 503 || code == 504;
-      retry = retry_after.has_value() || (known && IsIdempotent(request.method));
+      retry = retry_after.has_value() || (known && internal::IsIdempotent(request.method));
     }
     if (!retry) return false;
     absl::Duration wait = retry_after ? *retry_after : Backoff(attempt);

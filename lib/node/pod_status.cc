@@ -238,15 +238,13 @@ corev1::PodStatus DesiredStatus(const corev1::PodStatus& api, const corev1::PodS
   return out;
 }
 
-namespace {
-
 // Drops members with empty values ("", false, 0, null, {}, []): the API
 // server stores Go structs, where those and an absent member are the same,
 // and a protobuf-decoded object carries them while the provider's may not.
-void Prune(nlohmann::json* j) {
+void PruneZeroValues(nlohmann::json* j) {
   if (j->is_object()) {
     for (auto it = j->begin(); it != j->end();) {
-      Prune(&it.value());
+      PruneZeroValues(&it.value());
       const auto& v = it.value();
       // A terminated state whose only member is exitCode 0 is still a state
       // (Go writes exitCode without omitempty): keep exitCode, and with it
@@ -262,9 +260,11 @@ void Prune(nlohmann::json* j) {
       }
     }
   } else if (j->is_array()) {
-    for (auto& e : *j) Prune(&e);
+    for (auto& e : *j) PruneZeroValues(&e);
   }
 }
+
+namespace {
 
 // The strategic-merge patch between two JSON PodStatus objects, as
 // CreateStrategicMergePatch makes it, without copying what it need not
@@ -331,8 +331,8 @@ absl::StatusOr<std::optional<std::string>> BuildStatusPatch(const corev1::Pod& a
     if (differs) {
       nlohmann::json original = kube::ToJsonValue(original_part);
       nlohmann::json modified = kube::ToJsonValue(modified_part);
-      Prune(&original);
-      Prune(&modified);
+      PruneZeroValues(&original);
+      PruneZeroValues(&modified);
       VK_ASSIGN_OR_RETURN(patch, DiffStatusMembers(std::move(original), std::move(modified)));
     }
     if (patch.empty() && metadata.empty()) return std::optional<std::string>();

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "vkubelet/types.h"
@@ -74,6 +76,12 @@ corev1::PodStatus LostPodStatus(const corev1::Pod& pod, absl::Time now);
 
 // Polling mode: the status after DeletePod succeeded (Succeeded/Terminated).
 corev1::PodStatus DeletedPodStatus(const corev1::Pod& pod, absl::Time now);
+
+// Drops members with empty values ("", false, 0, null, {}, []) from a JSON
+// status, recursively (the API server stores Go structs, where those and an
+// absent member are the same), except exitCode: a terminated state with exit
+// code 0 and nothing else is still a state.
+void PruneZeroValues(nlohmann::json* j);
 
 }  // namespace vkubelet::node::internal
 

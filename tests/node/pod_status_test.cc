@@ -171,35 +171,12 @@ corev1::PodStatus ReferenceDesired(const corev1::PodStatus& api, const corev1::P
   return out;
 }
 
-void PruneJson(nlohmann::json* j) {
-  if (j->is_object()) {
-    for (auto it = j->begin(); it != j->end();) {
-      PruneJson(&it.value());
-      const auto& v = it.value();
-      // A terminated state whose only member is exitCode 0 is still a state
-      // (Go writes exitCode without omitempty): keep exitCode, and with it
-      // the object around it.
-      const bool keep = it.key() == "exitCode";
-      const bool empty = !keep && (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) ||
-                                   (v.is_boolean() && !v.get<bool>()) || (v.is_number() && v == 0) ||
-                                   ((v.is_object() || v.is_array()) && v.empty()));
-      if (empty) {
-        it = j->erase(it);
-      } else {
-        ++it;
-      }
-    }
-  } else if (j->is_array()) {
-    for (auto& e : *j) PruneJson(&e);
-  }
-}
-
 // Both whole statuses through JSON and the strategic-merge differ.
 std::optional<std::string> ReferencePatch(const corev1::Pod& api, const corev1::PodStatus& desired) {
   nlohmann::json original = kube::ToJsonValue(api.status());
   nlohmann::json modified = kube::ToJsonValue(desired);
-  PruneJson(&original);
-  PruneJson(&modified);
+  PruneZeroValues(&original);
+  PruneZeroValues(&modified);
   auto patch =
       vkubelet::internal::CreateStrategicMergePatch(original, modified, corev1::PodStatus::descriptor());
   REQUIRE(patch.ok());
